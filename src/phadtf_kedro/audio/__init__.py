@@ -1,0 +1,1 @@
+"""Audio loading and PHADTF's MFCC window features."""

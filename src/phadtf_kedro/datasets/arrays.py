@@ -1,0 +1,34 @@
+"""`NpzDataset`: a dict of numpy arrays in one .npz file (kedro-datasets has none), written atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from kedro.io import AbstractDataset
+
+from phadtf_kedro.datasets.atomic import atomic_path
+
+
+class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
+    """Loads and saves `{name: array}`; `compress` trades write time for disk space."""
+
+    def __init__(self, filepath: str, compress: bool = False, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self._compress = compress
+        self.metadata = metadata
+
+    def load(self) -> dict[str, np.ndarray]:
+        with np.load(self._filepath, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
+    def save(self, data: dict[str, np.ndarray]) -> None:
+        with atomic_path(self._filepath, suffix=".part.npz") as tmp:
+            (np.savez_compressed if self._compress else np.savez)(tmp, **{k: np.asarray(v) for k, v in data.items()})
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "compress": self._compress}

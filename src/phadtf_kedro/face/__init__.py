@@ -1,0 +1,1 @@
+"""Face tracking, stable crops and (later) the personal face model and renderer."""

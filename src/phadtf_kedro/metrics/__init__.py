@@ -1,0 +1,1 @@
+"""Quality figures: tracking jitter and (later) PSNR/SSIM, LMD, head-pose similarity."""

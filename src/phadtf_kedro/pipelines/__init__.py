@@ -1,0 +1,1 @@
+"""One package per pipeline; pipeline_registry.find_pipelines() discovers them."""

@@ -1,0 +1,19 @@
+"""Kedro settings: hooks (person_id guard, MLflow) and the config loader.
+
+kedro-mlflow's hooks are registered here explicitly (and not auto-discovered) so that their order is ours: the
+person_id guard runs first, before kedro-mlflow touches mlflow.db.
+"""
+
+from kedro.config import OmegaConfigLoader
+from kedro_mlflow.framework.hooks import MlflowHook
+
+from phadtf_kedro.hooks import PersonIdHook
+
+HOOKS = (MlflowHook(), PersonIdHook())
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow",)
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+}

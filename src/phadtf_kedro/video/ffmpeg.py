@@ -1,0 +1,174 @@
+"""Decode, probe and encode video with the ffmpeg binary that ships in the imageio-ffmpeg wheel (nothing from the system).
+
+Frames travel as raw RGB24 through pipes, so a whole video never has to sit in memory. Resampling to a target frame rate
+uses ffmpeg's `fps` filter, which handles constant and variable frame rate input alike; decoding the same file with the
+same rate always gives the same frames, so the 25 fps frames are re-derived from the raw file instead of stored twice.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+
+from phadtf_kedro.errors import PhadtfError
+
+
+def ffmpeg_exe() -> str:
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@dataclass(frozen=True)
+class VideoProbe:
+    """ffprobe-level facts about a media file, read from its container header."""
+
+    path: str
+    width: int
+    height: int
+    fps: float  # average frame rate of the video stream
+    duration: float  # seconds
+    has_audio: bool
+    audio_rate: int | None
+    audio_channels: int | None
+
+
+_VIDEO_RE = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[^,\s]+).*?, (?P<w>\d{2,5})x(?P<h>\d{2,5})")
+_FPS_RE = re.compile(r"([\d.]+) fps")
+_TBR_RE = re.compile(r"([\d.]+)k? tbr")
+_AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: [^,]+, (?P<rate>\d+) Hz, (?P<layout>[^,]+)")
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):([\d.]+)")
+
+
+def probe(path: str | Path) -> VideoProbe:
+    """Read stream facts from the header (`ffmpeg -i`; the wheel ships no ffprobe). Raises PhadtfError on unreadable files."""
+    path = str(path)
+    if not Path(path).is_file():
+        raise PhadtfError(f"{path}: file not found")
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path], capture_output=True, text=True,
+                          errors="replace")
+    log = proc.stderr
+    if "Invalid data found" in log or "moov atom not found" in log:
+        raise PhadtfError(f"{path}: not a readable media file (truncated or corrupt container)")
+    video = _VIDEO_RE.search(log)
+    if video is None:
+        raise PhadtfError(f"{path}: no video stream")
+    header = log[video.start():].splitlines()[0]
+    fps_m = _FPS_RE.search(header) or _TBR_RE.search(header)
+    dur_m = _DURATION_RE.search(log)
+    duration = int(dur_m.group(1)) * 3600 + int(dur_m.group(2)) * 60 + float(dur_m.group(3)) if dur_m else 0.0
+    audio = _AUDIO_RE.search(log)
+    channels = None
+    if audio:
+        layout = audio.group("layout").strip().split("(")[0]
+        channels = {"mono": 1, "stereo": 2}.get(layout)
+        if channels is None and (num := re.match(r"(\d+)", layout)):
+            channels = int(num.group(1))
+    return VideoProbe(path, int(video.group("w")), int(video.group("h")), float(fps_m.group(1)) if fps_m else 0.0,
+                      duration, audio is not None, int(audio.group("rate")) if audio else None, channels)
+
+
+def iter_frames(path: str | Path, width: int, height: int, fps: float | None = 25.0, start: int = 0,
+                stop: int | None = None, errors: list[str] | None = None) -> Iterator[np.ndarray]:
+    """Yield RGB uint8 frames (H×W×3) of the first video stream, resampled to `fps` (None: source timing).
+
+    `start`/`stop` select output frame indices [start, stop) after resampling (frames before `start` are decoded
+    and dropped). ffmpeg's decode errors are appended to `errors` when given.
+    """
+    filters = [f"fps={fps:g}"] if fps else []
+    if start or stop is not None:
+        filters.append(f"select='gte(n\\,{start})" + (f"*lt(n\\,{stop})'" if stop is not None else "'"))
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:v:0", "-an"]
+    if filters:
+        cmd += ["-vf", ",".join(filters)]
+    cmd += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    nbytes = width * height * 3
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=nbytes * 4)
+    try:
+        while True:
+            buf = proc.stdout.read(nbytes)
+            if len(buf) < nbytes:
+                break
+            yield np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        stderr = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        proc.wait()
+        if errors is not None and stderr.strip():
+            errors.extend(stderr.strip().splitlines())
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    """A video on disk, decoded lazily at `fps` (None: the file's own timing)."""
+
+    path: str
+    fps: float | None = 25.0
+
+    def probe(self) -> VideoProbe:
+        return probe(self.path)
+
+    def frames(self, start: int = 0, stop: int | None = None, errors: list[str] | None = None) -> Iterator[np.ndarray]:
+        info = self.probe()
+        return iter_frames(self.path, info.width, info.height, self.fps, start, stop, errors)
+
+
+@dataclass
+class VideoClip:
+    """Frames to encode: `frames()` yields RGB uint8 arrays of one size, at `fps`; `audio` is mono float32 or None."""
+
+    frames: Callable[[], Iterable[np.ndarray]]
+    fps: float
+    audio: np.ndarray | None = None
+    sample_rate: int = 16000
+
+
+def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+    """Decode the first audio stream of any media file to mono float32 at `sample_rate` (ffmpeg resamples and downmixes)."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn",
+           "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown error"]
+        raise PhadtfError(f"{path}: no decodable audio stream (ffmpeg: {msg[0]})")
+    return np.frombuffer(proc.stdout, np.float32).copy()
+
+
+def write_video(path: str | Path, clip: VideoClip, crf: int = 18) -> None:
+    """Encode `clip` as browser-playable mp4: H.264 (yuv420p, even size) and, when audio is given, AAC; +faststart."""
+    frames = iter(clip.frames())
+    first = next(frames, None)
+    if first is None:
+        raise ValueError(f"{path}: no frames to encode")
+    h, w = first.shape[:2]
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y",
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{clip.fps:g}", "-i", "-"]
+    audio_tmp = None
+    if clip.audio is not None:
+        audio_tmp = Path(str(path) + ".f32")
+        np.asarray(clip.audio, np.float32).tofile(audio_tmp)
+        cmd += ["-f", "f32le", "-ar", str(clip.sample_rate), "-ac", "1", "-i", str(audio_tmp)]
+    cmd += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"] if audio_tmp else [])
+    cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
+            "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(path)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(np.ascontiguousarray(first).tobytes())
+        for frame in frames:
+            proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+        proc.stdin.close()
+        err = proc.stderr.read().decode(errors="replace")
+        if proc.wait() != 0:
+            raise RuntimeError(f"{path}: ffmpeg encoding failed: {err.strip()[-500:]}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if audio_tmp is not None:
+            audio_tmp.unlink(missing_ok=True)
