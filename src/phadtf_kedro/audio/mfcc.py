@@ -71,10 +71,10 @@ def mfcc_windows(samples: np.ndarray, n_frames: int, sample_rate: int = SAMPLE_R
     body = np.asarray(samples, np.float32)
     if len(body) < needed:
         body = np.pad(body, (0, needed - len(body)))
-    rows = mfcc(np.concatenate([pad, body, pad]), sample_rate)[:, 1:]
-    last = ROWS_PER_FRAME * (n_frames - 1) + WINDOW_ROWS
-    if rows.shape[0] < last:
-        rows = np.pad(rows, ((0, last - rows.shape[0]), (0, 0)))
+    last = ROWS_PER_FRAME * (n_frames - 1) + WINDOW_ROWS  # rows the last window needs
+    signal = np.concatenate([pad, body, pad])
+    signal = np.pad(signal, (0, max(0, (last - 1) * HOP_LENGTH + WIN_LENGTH - len(signal))))
+    rows = mfcc(signal, sample_rate)[:, 1:]
     starts = ROWS_PER_FRAME * np.arange(n_frames)
     windows = np.stack([rows[s:s + WINDOW_ROWS] for s in starts]) if n_frames else np.zeros((0, WINDOW_ROWS, 12))
     return windows.astype(np.float32), rows

@@ -29,7 +29,9 @@ def stable_boxes(landmarks: np.ndarray, margin: float = 1.8, sigma_center: float
                  sigma_size: float = 12.0) -> np.ndarray:
     """Square boxes (T, 3) = (x0, y0, side) in full-frame pixels, from (T, N, ≥2) landmarks (NaN where untracked)."""
     xy = landmarks[..., :2]
-    lo, hi = np.nanmin(xy, axis=1), np.nanmax(xy, axis=1)  # (T, 2)
+    valid = ~np.isnan(xy).any(axis=(1, 2))
+    lo, hi = np.full((len(xy), 2), np.nan), np.full((len(xy), 2), np.nan)
+    lo[valid], hi[valid] = xy[valid].min(axis=1), xy[valid].max(axis=1)
     center = _fill_gaps((lo + hi) / 2.0)
     side = _fill_gaps((np.max(hi - lo, axis=1) * margin)[:, None])[:, 0]
     if len(center) > 1:

