@@ -36,6 +36,7 @@ def make_project(root: Path) -> Path:
     shutil.copytree(ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
     (root / "conf" / "local").mkdir()
     (root / ".telemetry").write_text("consent: false\n")
+    (root / "src").mkdir()  # the code is the installed package; Kedro only wants the folder
     (root / "data" / "01_raw" / "videos").mkdir(parents=True)
     return root
 

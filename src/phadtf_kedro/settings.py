@@ -10,7 +10,7 @@ from kedro_mlflow.framework.hooks import MlflowHook
 from phadtf_kedro.hooks import PersonIdHook
 
 HOOKS = (MlflowHook(), PersonIdHook())
-DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow",)
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # the wheel names itself kedro_mlflow
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

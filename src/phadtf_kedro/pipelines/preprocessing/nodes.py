@@ -16,6 +16,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.crop import crop_affine, cut_crop, integer_box, stable_boxes, to_crop_coords
 from phadtf_kedro.face.sheet import contact_sheet
 from phadtf_kedro.face.tracker import resolve_model_path, track_video
+from phadtf_kedro.metrics.sync import correlation, speech_envelope
 from phadtf_kedro.metrics.tracking import jitter
 from phadtf_kedro.video.ffmpeg import VideoFile, read_audio
 
@@ -105,6 +106,8 @@ def preprocessing_report(person_id: str, recording: dict[str, Any], face_tracks:
                          params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict], Any]:
     """Figures of this stage (report, MLflow metrics) and a contact sheet of crops with their landmarks."""
     crop_lms = face_tracks["crop_landmarks"]
+    jaw = face_tracks["blendshapes"][:, list(face_tracks["blendshape_names"]).index("jawOpen")]
+    envelope = speech_envelope(audio_16k.samples, audio_16k.sample_rate, len(jaw), float(face_tracks["fps"]))
     centers = face_tracks["crop_boxes"][:, :2] + face_tracks["crop_boxes"][:, 2:3] / 2.0
     figures = {
         "frames": int(recording["n_frames"]),
@@ -115,9 +118,10 @@ def preprocessing_report(person_id: str, recording: dict[str, Any], face_tracks:
         "landmark_jitter_px": round(jitter(crop_lms[:, RIGID_LANDMARKS, :2]), 4),
         "crop_jitter_px": round(jitter(centers.astype(np.float64)), 4),
         "crop_side_px": float(np.median(face_tracks["crop_boxes"][:, 2])),
+        "jaw_speech_corr": round(correlation(jaw, envelope), 4),
     }
     report = {"person_id": person_id, "source": recording["path"], "source_fps": recording["fps"],
               "source_size": [recording["width"], recording["height"]], **figures}
-    metrics = {f"preprocessing.{k}": {"value": float(v), "step": 0} for k, v in figures.items()}
+    metrics = {k: {"value": float(v), "step": 0} for k, v in figures.items()}
     sheet = contact_sheet(face_crops["crops"], crop_lms, params["contact_sheet_frames"])
     return report, metrics, sheet
