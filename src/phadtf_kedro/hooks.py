@@ -1,4 +1,4 @@
-"""Project hooks: validate person_id before anything is written, and log it to the MLflow run."""
+"""Project hooks: validate person_id before anything is written; log it to the MLflow run; leave no run open."""
 
 from __future__ import annotations
 
@@ -25,8 +25,25 @@ class PersonIdHook:
     def after_context_created(self, context) -> None:
         """The earliest hook of a run: stop on a bad person_id before MLflow or any node writes a byte."""
         self._person_id = validate_person_id(context.params.get("person_id", "demo"))
+        outer = mlflow.active_run()
+        self._outer_run_id = outer.info.run_id if outer else None
 
     @hook_impl(trylast=True)
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         if mlflow.active_run() is not None:
             mlflow.log_param("person_id", self._person_id)
+
+    @hook_impl(trylast=True)
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._close_leftover_runs()
+
+    @hook_impl(trylast=True)
+    def on_pipeline_error(self, error, run_params, pipeline, catalog) -> None:
+        self._close_leftover_runs()
+
+    def _close_leftover_runs(self) -> None:
+        """kedro-mlflow 2.0.3 re-enters its run once per node (mlflow 3.17 stacks each re-entry) and ends it once, so an
+        in-process session (tests, notebooks) would keep it active. Pop it, keeping the status kedro-mlflow gave it."""
+        while (run := mlflow.active_run()) is not None and run.info.run_id != self._outer_run_id:
+            status = mlflow.MlflowClient().get_run(run.info.run_id).info.status
+            mlflow.end_run(status=status if status in ("FINISHED", "FAILED", "KILLED") else "FINISHED")
