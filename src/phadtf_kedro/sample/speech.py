@@ -47,7 +47,20 @@ def _library() -> tuple[ctypes.CDLL, int]:
 
 
 def synthesize(text: str, voice: str = "en-us", words_per_minute: int = 150) -> tuple[np.ndarray, int]:
-    """Speak `text`; return mono float32 samples in [-1, 1] and their sample rate (eSpeak's native 22050 Hz)."""
+    """Speak `text`; return mono float32 samples in [-1, 1] and their sample rate (eSpeak's native 22050 Hz).
+
+    Each call runs in a fresh process: libespeak-ng keeps hidden state between utterances in one process (the same
+    text spoken twice in a row came out a few samples apart, even after espeak_Terminate), while the first utterance
+    of a process is bit-identical run after run — and the demo person must be deterministic.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(_synthesize_here, text, voice, words_per_minute).result()
+
+
+def _synthesize_here(text: str, voice: str, words_per_minute: int) -> tuple[np.ndarray, int]:
     with _lock:
         lib, rate = _library()
         chunks: list[np.ndarray] = []
