@@ -4,6 +4,8 @@ kedro-mlflow's hooks are registered here explicitly (and not auto-discovered) so
 person_id guard runs first, before kedro-mlflow touches mlflow.db.
 """
 
+from pathlib import Path
+
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
@@ -16,4 +18,8 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # `${project_dir:}`: the folder `kedro run` runs in (the project root). mlflow.yml uses it to make the SQLite
+    # store's path absolute: MLflow caches one store per URI string, so a relative `sqlite:///mlflow.db` would keep
+    # writing into the first project's database when one process runs sessions of several projects (tests, notebooks).
+    "custom_resolvers": {"project_dir": lambda: Path.cwd().resolve().as_posix()},
 }

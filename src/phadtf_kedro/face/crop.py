@@ -8,6 +8,9 @@ pixels, so later stages can paste results back with its inverse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -73,3 +76,30 @@ def to_crop_coords(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
     if points.shape[1] > 2:
         out[:, 2] = points[:, 2] * affine[0, 0]
     return out
+
+
+def cut_crops(frames: Iterable[np.ndarray], boxes: list[tuple[int, int, int]], size: int, threads: int = 2,
+              batch: int = 32) -> tuple[np.ndarray, int]:
+    """Cut every frame's box into a (T, size, size, 3) array; returns it with the number of frames seen.
+
+    OpenCV releases the GIL, so a few threads resize while the next frames arrive from the decoder; frames are taken
+    in small batches to keep memory flat.
+    """
+    crops = np.empty((len(boxes), size, size, 3), np.uint8)
+    count = 0
+
+    def cut(item):
+        t, frame = item
+        crops[t] = cut_crop(frame, boxes[t], size)
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        pending: list = []
+        for t, frame in enumerate(frames):
+            count += 1
+            if t < len(boxes):
+                pending.append((t, frame))
+            if len(pending) == batch:
+                list(pool.map(cut, pending))
+                pending = []
+        list(pool.map(cut, pending))
+    return crops, count

@@ -8,8 +8,7 @@ import numpy as np
 def jitter(track: np.ndarray) -> float:
     """Mean second-difference magnitude |x[t-1] − 2x[t] + x[t+1]| / 2 of a (T, ..., D) track, NaN frames ignored.
 
-    For smooth motion this is ≈ 0; for a still point with independent noise σ per axis it is ≈ σ·√(3/2)·√D·(√π/2)/…,
-    i.e. a direct measure of frame-to-frame noise in the track's units.
+    Uniform motion gives 0, so what remains is frame-to-frame noise (tracker jitter), in the track's own units.
     """
     if len(track) < 3:
         return 0.0

@@ -13,7 +13,7 @@ import numpy as np
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.errors import PhadtfError
-from phadtf_kedro.face.crop import crop_affine, cut_crop, integer_box, stable_boxes, to_crop_coords
+from phadtf_kedro.face.crop import crop_affine, cut_crops, integer_box, stable_boxes, to_crop_coords
 from phadtf_kedro.face.sheet import contact_sheet
 from phadtf_kedro.face.tracker import resolve_model_path, track_video
 from phadtf_kedro.metrics.sync import correlation, speech_envelope
@@ -80,11 +80,7 @@ def crop_faces(raw_video: VideoFile, face_tracks_raw: dict[str, np.ndarray], rec
                          params["crop_sigma_size"])
     cut = [integer_box(b) for b in boxes]
     affines = np.stack([crop_affine(b, size) for b in cut])
-    crops = np.empty((len(cut), size, size, 3), np.uint8)
-    count = 0
-    for t, frame in enumerate(raw_video.frames(stop=len(cut))):
-        crops[t] = cut_crop(frame, cut[t], size)
-        count += 1
+    crops, count = cut_crops(raw_video.frames(stop=len(cut)), cut, size)
     if count != len(cut):
         raise PhadtfError(f"{raw_video.path}: decoded {count} frames on the second pass, {len(cut)} on the first")
     crop_lms = np.stack([to_crop_coords(lm, a) for lm, a in zip(face_tracks_raw["landmarks"], affines)])
