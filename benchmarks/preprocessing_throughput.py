@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import VIDEO_31, add_video, make_project, run_session  # noqa: E402
+from tests.conftest import VIDEO_31, add_video, make_project  # noqa: E402
 
 
 def main() -> None:
@@ -26,16 +27,28 @@ def main() -> None:
     parser.add_argument("video", nargs="?", default=str(VIDEO_31))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "project")
         add_video(project, "bench", Path(args.video))
+        os.chdir(project)
         start = time.perf_counter()
-        run_session(project, "preprocessing", person_id="bench", preprocessing={"tracking_workers": args.workers})
-        seconds = time.perf_counter() - start
+        bootstrap_project(project)
+        params = {"person_id": "bench", "preprocessing": {"tracking_workers": args.workers}}
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.load_context()  # project settings, hooks, MLflow store and experiment
+            ready = time.perf_counter()
+            session.run(pipeline_names=["preprocessing"])
+        done = time.perf_counter()
         report = json.loads((project / "data" / "08_reporting" / "bench" / "preprocessing.json").read_text())
+        os.chdir(ROOT)
     frames = report["frames"]
     print(f"video: {args.video}  frames: {frames}  tracking workers: {args.workers}")
-    print(f"end-to-end preprocessing (session start to last output): {seconds:.1f} s  →  {frames / seconds:.1f} frames/s")
+    total, pipeline = done - start, done - ready
+    print(f"pipeline (first node to last output): {pipeline:.1f} s  →  {frames / pipeline:.1f} frames/s")
+    print(f"end to end (Kedro + MLflow start-up included): {total:.1f} s  →  {frames / total:.1f} frames/s")
 
 
 if __name__ == "__main__":
