@@ -7,12 +7,12 @@ person-independent tracks the rest of the project builds on (see GUIDE.md, "Why 
 
 from __future__ import annotations
 
-import urllib.request
-from collections.abc import Iterable
-from dataclasses import dataclass
 import importlib.util
 import os
+import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
