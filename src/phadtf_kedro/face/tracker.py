@@ -105,7 +105,7 @@ class FaceTracker:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def track(self, frames: Iterable[np.ndarray], fps: float = 25.0, progress=None) -> FaceTracks:
+    def track(self, frames: Iterable[np.ndarray], fps: float = 25.0) -> FaceTracks:
         """Track every RGB frame; timestamps follow the frame index at `fps`."""
         import mediapipe as mp
 
@@ -130,8 +130,6 @@ class FaceTracker:
                 lms.append(nan_lm)
                 mats.append(np.full((4, 4), np.nan, np.float32))
                 bss.append(np.full(N_BLENDSHAPES, np.nan, np.float32))
-            if progress is not None:
-                progress(t)
         if not counts:
             return FaceTracks(np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros((0, 4, 4), np.float32),
                               np.zeros((0, N_BLENDSHAPES), np.float32), np.zeros(0, np.int32), names)

@@ -16,9 +16,9 @@ BAND_HZ = (1000.0, 3000.0)
 def speech_envelope(samples: np.ndarray, sample_rate: int, n_frames: int, fps: float = 25.0) -> np.ndarray:
     """Log 1–3 kHz energy per video frame, (n_frames,)."""
     hop = int(round(sample_rate / fps))
-    spec = np.abs(librosa.stft(np.asarray(samples, np.float32), n_fft=2 * hop if hop >= 256 else 512,
-                               hop_length=hop, center=True)) ** 2
-    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=2 * hop if hop >= 256 else 512)
+    n_fft = max(2 * hop, 512)
+    spec = np.abs(librosa.stft(np.asarray(samples, np.float32), n_fft=n_fft, hop_length=hop, center=True)) ** 2
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)
     band = spec[(freqs >= BAND_HZ[0]) & (freqs < BAND_HZ[1])].sum(axis=0)
     band = np.pad(band, (0, max(0, n_frames - len(band))))[:n_frames]
     return np.log(band + 1e-6)
