@@ -16,7 +16,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 
-def _fill_gaps(values: np.ndarray) -> np.ndarray:
+def fill_gaps(values: np.ndarray) -> np.ndarray:
     """Linearly interpolate NaN rows of a (T, D) track from the valid ones (edges hold the nearest value)."""
     out = values.astype(np.float64).copy()
     valid = ~np.isnan(out).any(axis=1)
@@ -35,8 +35,8 @@ def stable_boxes(landmarks: np.ndarray, margin: float = 1.8, sigma_center: float
     valid = ~np.isnan(xy).any(axis=(1, 2))
     lo, hi = np.full((len(xy), 2), np.nan), np.full((len(xy), 2), np.nan)
     lo[valid], hi[valid] = xy[valid].min(axis=1), xy[valid].max(axis=1)
-    center = _fill_gaps((lo + hi) / 2.0)
-    side = _fill_gaps((np.max(hi - lo, axis=1) * margin)[:, None])[:, 0]
+    center = fill_gaps((lo + hi) / 2.0)
+    side = fill_gaps((np.max(hi - lo, axis=1) * margin)[:, None])[:, 0]
     if len(center) > 1:
         center = gaussian_filter1d(center, sigma_center, axis=0, mode="nearest")
         side = gaussian_filter1d(side, sigma_size, mode="nearest")

@@ -23,3 +23,15 @@ def contact_sheet(crops: np.ndarray, landmarks: np.ndarray | None = None, n: int
     tiles += [blank] * (rows * columns - len(tiles))
     grid = np.vstack([np.hstack(tiles[r * columns:(r + 1) * columns]) for r in range(rows)])
     return Image.fromarray(grid)
+
+
+def comparison_sheet(rows: list[list[np.ndarray]], labels: list[str], frame_ids: list[int]) -> Image.Image:
+    """One row per frame of equally sized RGB uint8 tiles (e.g. real | render | overlay), labelled."""
+    lines = []
+    for tiles, t in zip(rows, frame_ids):
+        tiles = [np.ascontiguousarray(tile).copy() for tile in tiles]
+        for tile, label in zip(tiles, labels):
+            cv2.putText(tile, f"{label} t={t}", (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 0), 1,
+                        cv2.LINE_AA)
+        lines.append(np.hstack(tiles))
+    return Image.fromarray(np.vstack(lines))
