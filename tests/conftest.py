@@ -50,7 +50,7 @@ def add_video(project: Path, person_id: str, source: Path) -> Path:
     return target
 
 
-def run_session(project: Path, pipeline: str = "finetune", **runtime_params) -> dict:
+def run_session(project: Path, pipeline: str = "finetune", env: str | None = None, **runtime_params) -> dict:
     """Run a pipeline in-process through a KedroSession, the way `kedro run` does."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
@@ -59,7 +59,7 @@ def run_session(project: Path, pipeline: str = "finetune", **runtime_params) -> 
     os.chdir(project)
     try:
         bootstrap_project(project)
-        with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
+        with KedroSession.create(project_path=project, env=env, runtime_params=runtime_params) as session:
             return session.run(pipeline_names=[pipeline])
     finally:
         os.chdir(old)

@@ -1,4 +1,5 @@
-"""Project hooks: validate person_id before anything is written; log it to the MLflow run; leave no run open."""
+"""Project hooks: validate person_id and the run's inputs before anything is written; log person_id to the MLflow run;
+leave no run open."""
 
 from __future__ import annotations
 
@@ -47,3 +48,30 @@ class PersonIdHook:
         while (run := mlflow.active_run()) is not None and run.info.run_id != self._outer_run_id:
             status = mlflow.MlflowClient().get_run(run.info.run_id).info.status
             mlflow.end_run(status=status if status in ("FINISHED", "FAILED", "KILLED") else "FINISHED")
+
+
+def producing_stage(dataset: str) -> str | None:
+    """The pipeline stage (in finetune order) whose nodes write `dataset`, if any."""
+    from kedro.framework.project import pipelines
+
+    from phadtf_kedro.pipeline_registry import FINETUNE_STAGES
+
+    return next((stage for stage in FINETUNE_STAGES if stage in pipelines and dataset in pipelines[stage].all_outputs()),
+                None)
+
+
+class MissingInputsHook:
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        """A stage run on its own needs the outputs of earlier stages: name the missing file and the step to run,
+        before any node starts (and before MLflow opens a run)."""
+        person = (run_params.get("runtime_params") or {}).get("person_id", "demo")
+        for name in sorted(pipeline.inputs()):
+            if name.startswith("params:") or name == "parameters" or name not in catalog:
+                continue
+            stage = producing_stage(name)
+            if stage is None or catalog.exists(name):
+                continue
+            where = getattr(catalog.get(name), "_filepath", name)
+            raise PhadtfError(f"{where}: missing for person {person!r}; run the {stage} step first "
+                              f"(kedro run --pipelines={stage} --params person_id={person})")

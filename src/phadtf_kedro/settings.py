@@ -1,4 +1,4 @@
-"""Kedro settings: hooks (person_id guard, MLflow) and the config loader.
+"""Kedro settings: hooks (person_id guard, missing-input guard, MLflow) and the config loader.
 
 kedro-mlflow's hooks are registered here explicitly (and not auto-discovered) so that their order is ours: the
 person_id guard runs first, before kedro-mlflow touches mlflow.db.
@@ -9,15 +9,17 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
-from phadtf_kedro.hooks import PersonIdHook
+from phadtf_kedro.hooks import MissingInputsHook, PersonIdHook
 
-HOOKS = (MlflowHook(), PersonIdHook())
+HOOKS = (MlflowHook(), PersonIdHook(), MissingInputsHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # the wheel names itself kedro_mlflow
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # presets (`--env tiny`, …) list only the parameters they change; the rest come from conf/base
+    "merge_strategy": {"parameters": "soft"},
     # `${project_dir:}`: the folder `kedro run` runs in (the project root). mlflow.yml uses it to make the SQLite
     # store's path absolute: MLflow caches one store per URI string, so a relative `sqlite:///mlflow.db` would keep
     # writing into the first project's database when one process runs sessions of several projects (tests, notebooks).

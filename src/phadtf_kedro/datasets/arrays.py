@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 from kedro.io import AbstractDataset
 
 from phadtf_kedro.datasets.atomic import atomic_path
+from phadtf_kedro.errors import PhadtfError
 
 
 class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
@@ -20,8 +22,14 @@ class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
         self.metadata = metadata
 
     def load(self) -> dict[str, np.ndarray]:
-        with np.load(self._filepath, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+        try:
+            with np.load(self._filepath, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise PhadtfError(f"{self._filepath}: unreadable npz file ({type(exc).__name__}: {exc}); "
+                              "delete it and rerun the step that writes it") from exc
 
     def save(self, data: dict[str, np.ndarray]) -> None:
         with atomic_path(self._filepath, suffix=".part.npz") as tmp:

@@ -9,17 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import VIDEO_31, add_video, make_project, run_session, shared
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def run31(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("p31") / "project")
-    add_video(project, "31", shared(VIDEO_31))
-    run_session(project, "finetune", person_id="31")
-    return project
 
 
 def _load(project, layer, name):

@@ -1,0 +1,15 @@
+"""One finetune run of the real clip 31.mp4 (tiny preset), shared by the stage tests that inspect its outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import VIDEO_31, add_video, make_project, run_session, shared
+
+
+@pytest.fixture(scope="session")
+def run31(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("p31") / "project")
+    add_video(project, "31", shared(VIDEO_31))
+    run_session(project, "finetune", env="tiny", person_id="31")
+    return project
