@@ -28,6 +28,7 @@ test: install
 
 benchmark: install
 	$(BIN)/python benchmarks/preprocessing_throughput.py
+	$(BIN)/python benchmarks/reconstruction_rendering.py
 
 viz: install
 	$(BIN)/kedro viz run --host 127.0.0.1
