@@ -18,7 +18,7 @@ def test_gl_projection_lands_on_the_same_pixels():
     pts = np.array([[0.0, 0.0, -40.0], [5.0, -3.0, -45.0], [-6.0, 4.0, -35.0]])
     clip = np.column_stack([pts, np.ones(3)]) @ gl_projection(k, 256).T
     ndc = clip[:, :3] / clip[:, 3:]
-    pixels = np.column_stack([(ndc[:, 0] + 1) * 128, (1 - ndc[:, 1]) * 128])  # rows flipped after reading
+    pixels = np.column_stack([(ndc[:, 0] + 1) * 128, (ndc[:, 1] + 1) * 128])  # framebuffer row 0 = top
     np.testing.assert_allclose(pixels, project(pts, k), atol=1e-9)
     assert (np.abs(ndc[:, 2]) < 1).all()
 

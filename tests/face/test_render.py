@@ -62,7 +62,7 @@ def test_lighting_fit_recovers_a_known_sh_light(mesh):
     vertices = mesh.vertices + [0.0, 0.0, -45.0]
     image = renderer.render(vertices, K, true_light, outputs=("rgba",))
     crop = image.rgba[..., :3]
-    pixels = face_pixels(renderer, vertices, K, crop, erode=2)
+    pixels = face_pixels(renderer, vertices, K, crop, erode=2).inner()
     fitted = fit_light(pixels.colors, sample_texture(texture, pixels.uv), pixels.normals)
     # x and y first-order terms are well determined; DC, z and the zonal 2nd-order term are nearly collinear on a
     # face seen from the front (normals near +Z), so those are checked through the shading they produce

@@ -43,11 +43,12 @@ def backproject(pixels: np.ndarray, depth: np.ndarray, intrinsics: np.ndarray) -
 
 
 def gl_projection(intrinsics: np.ndarray, size: int, near: float = 1.0, far: float = 1000.0) -> np.ndarray:
-    """OpenGL clip matrix for a size×size crop with these intrinsics; NDC y up (flip rows after reading pixels)."""
+    """OpenGL clip matrix for a size×size crop with these intrinsics. NDC y points down the image, so the framebuffer's
+    first row is the crop's top row (read back without flipping; front faces turn clockwise on screen)."""
     fx, fy, cx, cy = (float(v) for v in intrinsics)
     return np.array([
         [2.0 * fx / size, 0.0, 1.0 - 2.0 * cx / size, 0.0],
-        [0.0, 2.0 * fy / size, 2.0 * cy / size - 1.0, 0.0],
+        [0.0, -2.0 * fy / size, 1.0 - 2.0 * cy / size, 0.0],
         [0.0, 0.0, -(far + near) / (far - near), -2.0 * far * near / (far - near)],
         [0.0, 0.0, -1.0, 0.0],
     ])

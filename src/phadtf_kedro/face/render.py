@@ -3,12 +3,13 @@
 One draw per frame of the 898-triangle mesh into a 4× multisampled float framebuffer with three targets — shaded colour
 (albedo texture × spherical-harmonics shading), camera-space normal, and texture UV — resolved to single samples, so
 edges are anti-aliased and `alpha` is the pixel's coverage. Depth test on; back faces culled (the mesh is
-counter-clockwise from the front). Varyings are perspective-correct, as OpenGL interpolates them by default.
+counter-clockwise from the front). Rows come out top to bottom. Varyings are perspective-correct, as OpenGL interpolates them by default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,24 +32,32 @@ void main() {
 }
 """
 
-FRAGMENT_SHADER = """
+# What each output writes; a pass compiles only the requested ones (MSAA resolve costs per target on a CPU).
+# All targets are 8-bit (Mesa reads them several times faster than float ones); UVs are split into a high and a low
+# byte, and since decoding is linear in the bytes, averaging samples at the edges stays meaningful.
+OUTPUTS = {
+    "rgba": "out_rgba = vec4(clamp(texture(albedo, v_uv).rgb * sh_shading(n, light), 0.0, 1.0), 1.0);",
+    "normal": "out_normal = vec4(n * 0.5 + 0.5, 1.0);",
+    "uv": "vec2 scaled = clamp(v_uv, 0.0, 1.0) * 255.0; out_uv = vec4(floor(scaled) / 255.0, fract(scaled));",
+}
+
+
+def fragment_shader(outputs: tuple[str, ...]) -> str:
+    targets = "\n".join(f"layout(location = {i}) out vec4 out_{name};" for i, name in enumerate(outputs))
+    body = "\n    ".join(OUTPUTS[name] for name in outputs)
+    return f"""
 #version 330
 uniform sampler2D albedo;
 uniform vec3 light[9];
 in vec3 v_normal;
 in vec2 v_uv;
-layout(location = 0) out vec4 out_color;
-layout(location = 1) out vec4 out_normal;
-layout(location = 2) out vec4 out_uv;
-""" + SH_GLSL + """
-void main() {
+{targets}
+{SH_GLSL}
+void main() {{
     vec3 n = normalize(v_normal);
-    out_color = vec4(clamp(texture(albedo, v_uv).rgb * sh_shading(n, light), 0.0, 1.0), 1.0);
-    out_normal = vec4(n * 0.5 + 0.5, 1.0);
-    out_uv = vec4(v_uv, 0.0, 1.0);
-}
+    {body}
+}}
 """
-TARGETS = {"rgba": "f1", "normal": "f1", "uv": "f2"}  # 8-bit colour and normals, half-float UVs
 
 
 @dataclass
@@ -58,31 +67,33 @@ class Render:
 
     rgba: np.ndarray | None = None  # (S, S, 4) uint8: shaded colour and coverage alpha
     normal_map: np.ndarray | None = None  # (S, S, 4) uint8: camera-space normal encoded as (n + 1) / 2, coverage
-    uv_map: np.ndarray | None = None  # (S, S, 4) float16: texture coordinates, 0, coverage
+    uv_map: np.ndarray | None = None  # (S, S, 4) uint8: u, v as high bytes then low bytes (alpha: from the others)
 
-    @property
+    @cached_property
     def alpha(self) -> np.ndarray:
-        plane = next(p for p in (self.rgba, self.normal_map, self.uv_map) if p is not None)
-        return plane[..., 3].astype(np.float32) / (255.0 if plane.dtype == np.uint8 else 1.0)
+        plane = self.rgba if self.rgba is not None else self.normal_map
+        return plane[..., 3].astype(np.float32) / 255.0
 
-    def color(self) -> np.ndarray:
-        """(S, S, 3) float32 colour 0..1, un-premultiplied where alpha > 0."""
-        return _unpremultiply(self.rgba[..., :3].astype(np.float32) / 255.0, self.alpha)
+    def color(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Colour 0..1, un-premultiplied: (S, S, 3), or (N, 3) at the pixels of a boolean mask."""
+        return self._decode(self.rgba[..., :3], mask) / 255.0
 
-    def normals(self) -> np.ndarray:
-        """(S, S, 3) float32 unit normals (zero outside the face)."""
+    def normals(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Unit camera-space normals: (S, S, 3) (zero outside the face), or (N, 3) at the pixels of a mask."""
+        n = self._decode(self.normal_map[..., :3], mask) / 127.5 - 1.0
+        n = n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
+        return n if mask is not None else n * (self.alpha > 0)[..., None]
+
+    def uv(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Texture coordinates: (S, S, 2), or (N, 2) at the pixels of a mask."""
+        raw = self._decode(self.uv_map, mask)
+        return (raw[..., :2] + raw[..., 2:] / 255.0) / 255.0
+
+    def _decode(self, plane: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Selected (or all) premultiplied values divided by their pixel's coverage (float32, still in bytes)."""
         alpha = self.alpha
-        n = _unpremultiply(self.normal_map[..., :3].astype(np.float32) / 255.0, alpha) * 2.0 - 1.0
-        n *= (alpha > 0)[..., None]
-        return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-6)
-
-    def uv(self) -> np.ndarray:
-        """(S, S, 2) float32 texture coordinates."""
-        return _unpremultiply(self.uv_map[..., :2].astype(np.float32), self.alpha)
-
-
-def _unpremultiply(plane: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    return plane * np.where(alpha > 1e-3, 1.0 / np.maximum(alpha, 1e-3), 0.0)[..., None]
+        values, coverage = (plane, alpha) if mask is None else (plane[mask], alpha[mask])
+        return values.astype(np.float32) * np.where(coverage > 1e-3, 1.0 / np.maximum(coverage, 1e-3), 0.0)[..., None]
 
 
 def create_context():
@@ -116,20 +127,13 @@ class FaceRenderer:
                  samples: int = 4):
         self.size, self.triangles = int(size), np.asarray(triangles, np.int32)
         self.ctx = ctx = create_context()
-        self.program = ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=FRAGMENT_SHADER)
         n = len(uv)
         self.positions = ctx.buffer(reserve=n * 12)
         self.normals = ctx.buffer(reserve=n * 12)
         self.uvs = ctx.buffer(np.asarray(uv, "f4").tobytes())
-        index = ctx.buffer(self.triangles.astype("i4").tobytes())
-        self.vao = ctx.vertex_array(self.program, [(self.positions, "3f", "in_position"), (self.normals, "3f",
-                                    "in_normal"), (self.uvs, "2f", "in_uv")], index_buffer=index, index_element_size=4)
+        self.index = ctx.buffer(self.triangles.astype("i4").tobytes())
         self.samples = min(int(samples), ctx.max_samples)
-        shape = (self.size, self.size)
-        self.target = ctx.framebuffer([ctx.renderbuffer(shape, 4, samples=self.samples, dtype=dt)
-                                       for dt in TARGETS.values()], ctx.depth_renderbuffer(shape, samples=self.samples))
-        self.resolved = self.target if self.samples == 0 else ctx.framebuffer(
-            [ctx.renderbuffer(shape, 4, dtype=dt) for dt in TARGETS.values()])
+        self._passes: dict[tuple[str, ...], tuple] = {}
         self.texture = None
         self.set_texture(np.ones((1, 1, 3), np.float32) if texture is None else texture)
 
@@ -149,28 +153,43 @@ class FaceRenderer:
         """One frame from camera-space vertices (V, 3) cm, crop intrinsics (fx, fy, cx, cy), SH light (27,)."""
         import moderngl
 
+        outputs = tuple(name for name in OUTPUTS if name in outputs)
+        if not {"rgba", "normal"} & set(outputs):
+            raise ValueError("outputs need 'rgba' or 'normal' (they carry the coverage alpha)")
+        program, vao, target, resolved = self._pass(outputs)
         ctx = self.ctx
         normals = vertex_normals(vertices, self.triangles) if normals is None else normals
         self.positions.write(np.asarray(vertices, "f4").tobytes())
         self.normals.write(np.asarray(normals, "f4").tobytes())
-        self.program["projection"].write(gl_projection(intrinsics, self.size, near, far).T.astype("f4").tobytes())
-        self.program["light"].write(np.asarray(light, "f4").reshape(9, 3).tobytes())
-        self.texture.use(0)
-        self.program["albedo"].value = 0
-        self.target.use()
-        self.target.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        program["projection"].write(gl_projection(intrinsics, self.size, near, far).T.astype("f4").tobytes())
+        if "rgba" in outputs:
+            program["light"].write(np.asarray(light, "f4").reshape(9, 3).tobytes())
+            self.texture.use(0)
+            program["albedo"].value = 0
+        target.use()
+        target.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
-        ctx.front_face = "ccw"
-        self.vao.render(moderngl.TRIANGLES)
-        if self.resolved is not self.target:
-            ctx.copy_framebuffer(self.resolved, self.target)
-        planes = {}
-        for i, (name, dtype) in enumerate(TARGETS.items()):
-            if name in outputs:
-                raw = self.resolved.read(components=4, attachment=i, dtype=dtype)
-                planes[name] = np.frombuffer(raw, np.uint8 if dtype == "f1" else np.float16).reshape(
-                    self.size, self.size, 4)[::-1]
+        ctx.front_face = "cw"  # counter-clockwise from the front, mirrored by the y-down projection
+        vao.render(moderngl.TRIANGLES)
+        if resolved is not target:
+            ctx.copy_framebuffer(resolved, target)
+        planes = {name: np.frombuffer(resolved.read(components=4, attachment=i, dtype="f1"), np.uint8)
+                  .reshape(self.size, self.size, 4) for i, name in enumerate(outputs)}
         return Render(rgba=planes.get("rgba"), normal_map=planes.get("normal"), uv_map=planes.get("uv"))
+
+    def _pass(self, outputs: tuple[str, ...]) -> tuple:
+        """Program, vertex array and framebuffers for one set of outputs, made on first use."""
+        if outputs not in self._passes:
+            ctx, shape = self.ctx, (self.size, self.size)
+            program = ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=fragment_shader(outputs))
+            vao = ctx.vertex_array(program, [(self.positions, "3f", "in_position"), (self.normals, "3f", "in_normal"),
+                                             (self.uvs, "2f", "in_uv")], index_buffer=self.index,
+                                   index_element_size=4)
+            target = ctx.framebuffer([ctx.renderbuffer(shape, 4, samples=self.samples) for _ in outputs],
+                                     ctx.depth_renderbuffer(shape, samples=self.samples))
+            resolved = target if self.samples == 0 else ctx.framebuffer([ctx.renderbuffer(shape, 4) for _ in outputs])
+            self._passes[outputs] = (program, vao, target, resolved)
+        return self._passes[outputs]
 
     def release(self) -> None:
         self.ctx.release()

@@ -31,7 +31,7 @@ class PersonalShape:
 def to_camera(vertices: np.ndarray, poses: np.ndarray) -> np.ndarray:
     """Canonical (T, V, 3) → camera space with (T, 6) poses."""
     rot = rotation(poses)
-    return np.einsum("tij,tvj->tvi", rot, vertices) + np.asarray(poses, np.float64)[:, None, 3:]
+    return vertices @ rot.transpose(0, 2, 1) + np.asarray(poses, np.float64)[:, None, 3:]
 
 
 def reprojection_error(shape: PersonalShape, expression: np.ndarray, poses: np.ndarray, intrinsics: np.ndarray,
