@@ -31,7 +31,7 @@ def tracked_motion(face_tracks: dict[str, np.ndarray], params: dict[str, Any]) -
     poses = np.full((len(valid), 6), np.nan)
     poses[valid] = matrix_to_pose(face_tracks["transform"][valid])
     train = np.arange(len(valid)) < int(round(params["train_seconds"] * float(face_tracks["fps"])))
-    return {"expression": fill_gaps(face_tracks["blendshapes"]), "poses": fill_gaps(np.unwrap(poses, axis=0)),
+    return {"expression": fill_gaps(face_tracks["blendshapes"]), "poses": fill_gaps(poses),
             "valid": valid, "train": train}
 
 
