@@ -45,3 +45,25 @@ def pose_to_matrix(poses: np.ndarray) -> np.ndarray:
 def rotation(poses: np.ndarray) -> np.ndarray:
     """The (..., 3, 3) rotation of (..., 6) poses."""
     return pose_to_matrix(poses)[..., :3, :3]
+
+
+POSE_SOURCES = ("predicted", "reference")
+
+
+def choose_poses(predicted: np.ndarray, reference: np.ndarray, source: str = "predicted", amplitude: float = 1.0,
+                 person_mean: np.ndarray | None = None) -> np.ndarray:
+    """The head poses a generated video uses, (T, 6).
+
+    `predicted`: the network's poses, their deviation from the person's mean pose scaled by `amplitude` (1 = as
+    predicted, 0 = still head at the mean). `reference`: the person's own tracked poses replayed from the start
+    (PHADTF's test_personalized2), bouncing back and forth when the audio is longer than the video.
+    """
+    if source == "predicted":
+        mean = predicted.mean(axis=0) if person_mean is None else np.asarray(person_mean, np.float64)
+        return mean + amplitude * (np.asarray(predicted, np.float64) - mean)
+    if source == "reference":
+        n, t = len(reference), np.arange(len(predicted))
+        period = max(2 * n - 2, 1)
+        index = np.where(t % period < n, t % period, period - t % period)
+        return np.asarray(reference, np.float64)[index]
+    raise ValueError(f"pose source {source!r}: expected one of {', '.join(POSE_SOURCES)}")

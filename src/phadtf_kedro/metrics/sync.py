@@ -27,6 +27,7 @@ def speech_envelope(samples: np.ndarray, sample_rate: int, n_frames: int, fps: f
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson correlation of two tracks, NaN frames dropped; 0 when either is constant."""
     ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 3 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+    a, b = np.asarray(a[ok], np.float64), np.asarray(b[ok], np.float64)
+    if len(a) < 3 or np.ptp(a) <= 1e-9 * max(1.0, np.abs(a).max()) or np.ptp(b) <= 1e-9 * max(1.0, np.abs(b).max()):
         return 0.0
-    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+    return float(np.corrcoef(a, b)[0, 1])

@@ -1,0 +1,71 @@
+"""Datasets for trained networks: a finished ATCNet as a safetensors state_dict with its config, and the path of a
+training run's resume checkpoint (the training loop writes it as it goes, so Kedro hands the node the place)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kedro.io import AbstractDataset
+
+from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+
+# imported when used: training.checkpoint itself imports this package's atomic writer
+
+
+class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
+    """An ATCNet saved with its config (metadata) and, in `meta`, what it was trained from. With `optional`, a missing
+    file loads as None (used for the general checkpoint that fine-tuning starts from when it exists)."""
+
+    def __init__(self, filepath: str, optional: bool = False, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self._optional = optional
+        self.metadata = metadata
+
+    def load(self) -> ATCNet | None:
+        if self._optional and not self._filepath.is_file():
+            return None
+        if not self._filepath.is_file():
+            raise PhadtfError(f"{self._filepath}: no trained ATCNet here")
+        from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta
+
+        meta = read_meta(self._filepath)
+        config = ATCNetConfig.from_dict(meta.get("config") or {})
+        model = ATCNet(config)
+        load_checkpoint(self._filepath, model, config.to_dict())
+        model.trained_meta = {k: v for k, v in meta.items() if k != "config"}
+        model.source_path = str(self._filepath)
+        model.eval()
+        return model
+
+    def save(self, model: ATCNet) -> None:
+        from phadtf_kedro.training.checkpoint import save_checkpoint
+
+        save_checkpoint(self._filepath, model, {"config": model.config.to_dict(), **getattr(model, "trained_meta", {})})
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "optional": self._optional}
+
+
+class ResumeCheckpointDataset(AbstractDataset[None, Path]):
+    """Loads as the path where a training run keeps its resume checkpoint (which may not exist yet)."""
+
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self.metadata = metadata
+
+    def load(self) -> Path:
+        return self._filepath
+
+    def save(self, data: None) -> None:
+        raise PhadtfError(f"{self._filepath}: the resume checkpoint is written by the training loop, not saved")
+
+    def _exists(self) -> bool:
+        return True
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}

@@ -1,0 +1,1 @@
+"""Network definitions, one per file, named after the paper."""

@@ -1,0 +1,120 @@
+"""Audio → motion nodes: ATCNet fine-tuned on one person's first 12 s, evaluated on the rest of their video.
+
+Fine-tuning starts from the general ATCNet (the `train_general` pipeline's output, or `general_checkpoint`) when one
+exists, else from scratch; the report and MLflow say which.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import torch
+
+from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
+from phadtf_kedro.metrics.motion import motion_figures
+from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
+
+log = logging.getLogger(__name__)
+
+
+def motion_sequences(face_coefficients: dict[str, np.ndarray], mfcc_windows: dict[str, np.ndarray]) -> dict:
+    """Per frame: the MFCC window and the target [expression 52 | pose 6]; the train/held-out split."""
+    coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")
+    windows = mfcc_windows["windows"]
+    if len(windows) != len(coeffs):
+        raise PhadtfError(f"mfcc_windows: {len(windows)} windows for {len(coeffs)} frames of coefficients; rerun "
+                          "preprocessing and reconstruction for this person")
+    targets = np.concatenate([coeffs[:, EXPRESSION], coeffs[:, POSE]], axis=1).astype(np.float32)
+    names = [str(n) for n in face_coefficients["names"][:58]]
+    return {"windows": windows.astype(np.float32), "targets": targets, "train": face_coefficients["train"],
+            "names": names}
+
+
+def network_config(network: dict[str, Any], n_expression: int = 52, n_pose: int = 6) -> ATCNetConfig:
+    return ATCNetConfig.from_dict({**network, "n_expression": n_expression, "n_pose": n_pose})
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for a in arrays:
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Path, network: dict[str, Any],
+                    params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
+    """Fine-tune ATCNet on the training frames; returns the model, its per-epoch loss history, and how it started."""
+    config = network_config(network)
+    if atcnet_general is not None and atcnet_general.config != config:
+        raise PhadtfError(f"{atcnet_general.source_path}: general ATCNet has config {atcnet_general.config.to_dict()}, "
+                          f"this run's audio_motion.network is {config.to_dict()}")
+    train_frames = np.flatnonzero(motion["train"])
+    fit, val = train_frames[:len(train_frames) - params["val_frames"]], train_frames[len(train_frames) - params["val_frames"]:]
+    data = Sequences([motion["windows"][fit]], [motion["targets"][fit]])
+    validation = Sequences([motion["windows"][val]], [motion["targets"][val]]) if len(val) else None
+    if atcnet_general is not None:
+        model, start, lr = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}", params["lr"]
+    else:
+        torch.manual_seed(params["seed"])
+        model, start, lr = ATCNet(config), "scratch", params["lr_scratch"]
+        model.set_target_stats(*data.stats())
+    log.info("ATCNet fine-tuning starts from %s", start)
+    cfg = TrainConfig(**{k: v for k, v in params.items() if k in TrainConfig.__dataclass_fields__ and k != "lr"},
+                      lr=lr)
+    held = ~motion["train"]
+    history: dict[str, list] = {}
+
+    def on_epoch(epoch: int, losses: dict) -> None:
+        if held.any():  # logged only, never used to choose anything
+            losses = {**losses, "heldout_loss": heldout_loss(model, motion["windows"][held], motion["targets"][held],
+                                                             cfg)["loss"]}
+        for k, v in losses.items():
+            history.setdefault(k, []).append({"value": v, "step": epoch})
+
+    meta = {"start": start, "train": asdict(cfg), "data": fingerprint(data.windows[0], data.targets[0])}
+    result = train(model, data, cfg, resume_path, meta, on_epoch, validation)
+    model.trained_meta = {"start": start, "steps": result["steps"], "kept_epoch": result["kept_epoch"],
+                          "train": asdict(cfg)}
+    info = {"start": start, "resumed_from_step": result["resumed_from_step"], "steps": result["steps"],
+            "kept_epoch": result["kept_epoch"]}
+    return model, {k: v for k, v in history.items() if v}, info
+
+
+def predict_motion(atcnet: ATCNet, motion: dict) -> dict[str, np.ndarray]:
+    """Expression and pose for the held-out frames, driven by their own audio (one utterance from 12 s to the end)."""
+    held = ~motion["train"]
+    predicted = atcnet.predict(torch.as_tensor(motion["windows"][held])).numpy()
+    return {"predicted": predicted.astype(np.float32), "frames": np.flatnonzero(held).astype(np.int32),
+            "names": np.array(motion["names"])}
+
+
+def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: dict[str, np.ndarray],
+                        training: dict, params: dict[str, Any]) -> tuple[dict, dict]:
+    """Held-out expression MSE, pose error, jawOpen correlation, next to the 'predict the training mean' baseline."""
+    if len(held_out["frames"]) == 0:
+        raise PhadtfError(f"person {person_id}: no frames after train_seconds to evaluate on (video too short)")
+    real = motion["targets"][held_out["frames"]]
+    mean = np.broadcast_to(motion["targets"][motion["train"]].mean(axis=0), real.shape)
+    jaw = motion["names"].index("expression/jawOpen")
+    ours = motion_figures(held_out["predicted"], real, 52, jaw)
+    baseline = motion_figures(mean, real, 52, jaw)
+    cfg = TrainConfig(**{k: v for k, v in params.items() if k in TrainConfig.__dataclass_fields__})
+    heldout = heldout_loss(atcnet, motion["windows"][held_out["frames"]], real, cfg)["loss"]
+    figures = {**ours, "heldout_loss": heldout, "from_general": float(training["start"] != "scratch"),
+               **{f"baseline_mean_{k}": v for k, v in baseline.items()}}
+    if mlflow.active_run() is not None:
+        mlflow.set_tag("audio_motion.start", training["start"])
+    report = {"person_id": str(person_id), "start": training["start"], "steps": training["steps"],
+              "kept_epoch": training["kept_epoch"],
+              "resumed_from_step": training["resumed_from_step"], "heldout_frames": int(len(real)),
+              **{k: round(v, 5) for k, v in figures.items()}}
+    return report, {k: {"value": float(v), "step": 0} for k, v in figures.items()}

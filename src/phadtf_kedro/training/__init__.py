@@ -1,0 +1,1 @@
+"""Training loops with checkpoint/resume and metric logging."""
