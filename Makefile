@@ -29,6 +29,7 @@ test: install
 benchmark: install
 	$(BIN)/python benchmarks/preprocessing_throughput.py
 	$(BIN)/python benchmarks/reconstruction_rendering.py
+	$(BIN)/python benchmarks/audio_motion.py
 
 viz: install
 	$(BIN)/kedro viz run --host 127.0.0.1

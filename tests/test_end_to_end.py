@@ -40,6 +40,9 @@ def test_demo_person_end_to_end(project):
         assert renders["rgba"].shape == (report["frames"], 256, 256, 4)
     metrics = runs[0].data.metrics
     assert {"reconstruction.reprojection_px_train", "rendering.render_psnr_heldout"} <= set(metrics)
+    motion = json.loads((project / "data" / "08_reporting" / "demo" / "audio_motion.json").read_text())
+    assert motion["start"] == "scratch" and motion["heldout_frames"] == report["frames"] - 300
+    assert np.isfinite(metrics["audio_motion.expression_mse"]) and np.isfinite(metrics["audio_motion.jaw_corr"])
 
 
 def test_demo_video_is_deterministic(tmp_path):

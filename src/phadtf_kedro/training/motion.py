@@ -93,6 +93,11 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         state = load_checkpoint(checkpoint, model, config, optimizer)
         epoch, done_in_epoch, step, resumed = state["epoch"], state["batches_done"], state["step"], state["step"]
         best = {k: state.get(k, v) for k, v in best.items()}
+    else:
+        best_path.unlink(missing_ok=True)  # a best-epoch file of an earlier, different run
+        if validation is not None:  # the starting weights are a candidate too (epoch 0)
+            best = {"best_val": _validation_loss(model, validation, cfg), "best_epoch": 0}
+            save_checkpoint(best_path, model, {**base_meta, **best})
         log.info("resuming ATCNet training from %s (epoch %d, step %d)", checkpoint, epoch, step)
     clips = data.clip_starts(cfg.clip_frames, cfg.clip_stride)
     if not clips:
@@ -122,8 +127,7 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         epoch, done_in_epoch = epoch + 1, 0
         losses = {k: v / max(n_done, 1) for k, v in sums.items()}
         if validation is not None:
-            losses["val_loss"] = float(np.mean([heldout_loss(model, w, t, cfg)["loss"]
-                                                for w, t in zip(validation.windows, validation.targets)]))
+            losses["val_loss"] = _validation_loss(model, validation, cfg)
             if losses["val_loss"] < best["best_val"]:
                 best = {"best_val": losses["val_loss"], "best_epoch": epoch}
                 save_checkpoint(best_path, model, {**base_meta, **best})
@@ -137,6 +141,11 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         load_checkpoint(best_path, model, config)
     model.eval()
     return {"resumed_from_step": resumed, "steps": step, "kept_epoch": best["best_epoch"] if validation else epoch}
+
+
+def _validation_loss(model: ATCNet, validation: Sequences, cfg: TrainConfig) -> float:
+    return float(np.mean([heldout_loss(model, w, t, cfg)["loss"] for w, t in zip(validation.windows,
+                                                                                  validation.targets)]))
 
 
 def _same_run(saved: dict[str, Any], current: dict[str, Any]) -> bool:

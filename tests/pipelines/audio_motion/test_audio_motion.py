@@ -1,0 +1,89 @@
+"""audio_motion on the real clip 31.mp4 (tiny preset): fine-tuning beats the untrained network on held-out frames;
+train_general → fine-tune really starts from the general weights; a general checkpoint of another config is refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import mlflow
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.pipelines.audio_motion.nodes import motion_sequences, network_config
+from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
+from tests.conftest import run_session
+
+pytestmark = pytest.mark.slow
+
+
+def _load(project, layer, name):
+    with np.load(project / "data" / layer / "31" / name) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _report(project):
+    return json.loads((project / "data" / "08_reporting" / "31" / "audio_motion.json").read_text())
+
+
+def test_finetuning_lowers_heldout_loss_below_the_untrained_network(run31):
+    report = _report(run31)
+    assert report["start"] == "scratch" and report["heldout_frames"] == 307 and report["steps"] > 0
+    motion = motion_sequences(_load(run31, "04_feature", "coefficients.npz"),
+                              _load(run31, "04_feature", "mfcc_windows.npz"))
+    from phadtf_kedro.datasets import ATCNetDataset
+
+    trained = ATCNetDataset(str(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")).load()
+    torch.manual_seed(0)
+    untrained = ATCNet(trained.config)
+    train = motion["train"]
+    untrained.set_target_stats(*Sequences([motion["windows"][train]], [motion["targets"][train]]).stats())
+    held = ~train
+    cfg = TrainConfig()
+    ours = heldout_loss(trained, motion["windows"][held], motion["targets"][held], cfg)["loss"]
+    before = heldout_loss(untrained, motion["windows"][held], motion["targets"][held], cfg)["loss"]
+    assert ours < before
+    assert abs(report["heldout_loss"] - ours) < 1e-4
+
+
+def test_heldout_figures_and_baseline_are_logged(run31):
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run31 / 'mlflow.db'}")
+    run = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id])[0]
+    for name in ("expression_mse", "pose_rmse_deg", "jaw_corr", "baseline_mean_expression_mse",
+                 "baseline_mean_pose_rmse_deg", "heldout_loss", "from_general"):
+        assert np.isfinite(run.data.metrics[f"audio_motion.{name}"]), name
+    history = client.get_metric_history(run.info.run_id, "audio_motion.train.loss")
+    assert len(history) == 8  # one point per epoch
+    assert run.data.tags["audio_motion.start"] == "scratch"
+
+
+def test_general_then_finetune_uses_the_general_weights(run31):
+    general = run31 / "data" / "06_models" / "general"
+    try:
+        run_session(run31, "train_general", env="tiny", person_id="31")
+        report = json.loads((run31 / "data" / "08_reporting" / "general" / "train_general.json").read_text())
+        assert report["persons"] == ["31"] and report["steps"] > 0
+        # zero fine-tuning epochs: the person's network must be exactly the general one it started from
+        run_session(run31, "audio_motion", env="tiny", person_id="31", audio_motion={"finetune": {"epochs": 0}})
+        assert _report(run31)["start"].startswith("general:") and _report(run31)["from_general"] == 1.0
+        ours = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
+        theirs = load_file(general / "atcnet.safetensors")
+        assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
+        # and with epochs it moves away from them, starting from there
+        run_session(run31, "audio_motion", env="tiny", person_id="31")
+        tuned = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
+        assert not all(torch.equal(tuned[k], theirs[k]) for k in tuned)
+        with pytest.raises(PhadtfError, match=r"general ATCNet has config .* this run's audio_motion.network is"):
+            run_session(run31, "audio_motion", env="tiny", person_id="31",
+                        audio_motion={"network": {"lstm_hidden": 16}})
+    finally:
+        shutil.rmtree(general, ignore_errors=True)
+
+
+def test_network_config_comes_from_parameters():
+    config = network_config({"conv_channels": [4, 8, 8, 8, 16], "fc": [32, 32], "lstm_hidden": 32, "lstm_layers": 2})
+    assert config.conv_channels == (4, 8, 8, 8, 16) and config.n_outputs == 58
