@@ -13,3 +13,14 @@ def run31(tmp_path_factory):
     add_video(project, "31", shared(VIDEO_31))
     run_session(project, "finetune", env="tiny", person_id="31")
     return project
+
+
+def finetune_run(project):
+    """The MLflow run of the fixture's `finetune` (other tests add runs of single stages to the same store)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id],
+                              filter_string="attributes.run_name = 'finetune'", order_by=["attributes.start_time ASC"])
+    assert runs, "no finetune run logged"
+    return client, runs[0]

@@ -1,8 +1,8 @@
 """Kedro custom datasets for arrays, WAV audio, video and trained networks (kedro-datasets has none of these in the form we need)."""
 
 from phadtf_kedro.datasets.arrays import NpzDataset
-from phadtf_kedro.datasets.checkpoints import ATCNetDataset, ResumeCheckpointDataset
 from phadtf_kedro.datasets.audio import WavDataset
+from phadtf_kedro.datasets.checkpoints import ATCNetDataset, ResumeCheckpointDataset
 from phadtf_kedro.datasets.video import VideoDataset
 
 __all__ = ["ATCNetDataset", "NpzDataset", "ResumeCheckpointDataset", "VideoDataset", "WavDataset"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import mlflow
 import numpy as np
 import pytest
 import torch
@@ -17,6 +16,7 @@ from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import motion_sequences, network_config
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
 from tests.conftest import run_session
+from tests.pipelines.conftest import finetune_run
 
 pytestmark = pytest.mark.slow
 
@@ -51,8 +51,7 @@ def test_finetuning_lowers_heldout_loss_below_the_untrained_network(run31):
 
 
 def test_heldout_figures_and_baseline_are_logged(run31):
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run31 / 'mlflow.db'}")
-    run = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id])[0]
+    client, run = finetune_run(run31)
     for name in ("expression_mse", "pose_rmse_deg", "jaw_corr", "baseline_mean_expression_mse",
                  "baseline_mean_pose_rmse_deg", "heldout_loss", "from_general"):
         assert np.isfinite(run.data.metrics[f"audio_motion.{name}"]), name

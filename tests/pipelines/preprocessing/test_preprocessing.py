@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import mlflow
 import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.pipelines.conftest import finetune_run
 
 pytestmark = pytest.mark.slow
 
@@ -75,10 +75,7 @@ def test_mfcc_windows(run31):
 
 
 def test_run_is_logged_to_mlflow(run31):
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run31 / 'mlflow.db'}")
-    runs = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id])
-    assert len(runs) == 1
-    run = runs[0]
+    client, run = finetune_run(run31)
     assert run.data.params["person_id"] == "31"
     assert run.data.metrics["preprocessing.detection_rate"] == 1.0
     assert run.data.metrics["preprocessing.frames"] == 607

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-import mlflow
 import numpy as np
 import pytest
 
 from phadtf_kedro.face.model import N_COEFFICIENTS, FaceModel
 from phadtf_kedro.face.pose import pose_to_matrix
+from tests.pipelines.conftest import finetune_run
 
 pytestmark = pytest.mark.slow
 
@@ -64,8 +64,7 @@ def test_face_model_is_personal(run31):
 
 
 def test_reconstruction_is_logged_to_mlflow(run31):
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run31 / 'mlflow.db'}")
-    run = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id])[0]
+    _, run = finetune_run(run31)
     for name in ("reprojection_px_train", "reprojection_px_heldout", "photometric_psnr_train",
                  "photometric_psnr_heldout"):
         assert np.isfinite(run.data.metrics[f"reconstruction.{name}"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 
-import mlflow
 import numpy as np
 import pytest
 
 from phadtf_kedro.errors import PhadtfError
 from tests.conftest import run_cli, run_session
+from tests.pipelines.conftest import finetune_run
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +36,7 @@ def test_renders_cover_the_face_with_soft_edges(run31):
 
 
 def test_contact_sheet_is_logged(run31):
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run31 / 'mlflow.db'}")
-    run = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id])[0]
+    client, run = finetune_run(run31)
     assert "rendering/rendering_contact_sheet.png" in [a.path for a in client.list_artifacts(run.info.run_id,
                                                                                               "rendering")]
     assert run.data.metrics["rendering.mask_landmark_coverage"] >= 0.99

@@ -92,6 +92,9 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
 def predict_motion(atcnet: ATCNet, motion: dict) -> dict[str, np.ndarray]:
     """Expression and pose for the held-out frames, driven by their own audio (one utterance from 12 s to the end)."""
     held = ~motion["train"]
+    if not held.any():  # a video of train_seconds or less: nothing held out
+        return {"predicted": np.zeros((0, motion["targets"].shape[1]), np.float32), "frames": np.zeros(0, np.int32),
+                "names": np.array(motion["names"])}
     predicted = atcnet.predict(torch.as_tensor(motion["windows"][held])).numpy()
     return {"predicted": predicted.astype(np.float32), "frames": np.flatnonzero(held).astype(np.int32),
             "names": np.array(motion["names"])}
@@ -101,7 +104,10 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
                         training: dict, params: dict[str, Any]) -> tuple[dict, dict]:
     """Held-out expression MSE, pose error, jawOpen correlation, next to the 'predict the training mean' baseline."""
     if len(held_out["frames"]) == 0:
-        raise PhadtfError(f"person {person_id}: no frames after train_seconds to evaluate on (video too short)")
+        log.warning("person %s: no frames after train_seconds, nothing held out to evaluate ATCNet on", person_id)
+        report = {"person_id": str(person_id), "start": training["start"], "steps": training["steps"],
+                  "heldout_frames": 0}
+        return report, {"from_general": {"value": float(training["start"] != "scratch"), "step": 0}}
     real = motion["targets"][held_out["frames"]]
     mean = np.broadcast_to(motion["targets"][motion["train"]].mean(axis=0), real.shape)
     jaw = motion["names"].index("expression/jawOpen")
@@ -115,6 +121,6 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
         mlflow.set_tag("audio_motion.start", training["start"])
     report = {"person_id": str(person_id), "start": training["start"], "steps": training["steps"],
               "kept_epoch": training["kept_epoch"],
-              "resumed_from_step": training["resumed_from_step"], "heldout_frames": int(len(real)),
+              "resumed_from_step": training["resumed_from_step"], "heldout_frames": len(real),
               **{k: round(v, 5) for k, v in figures.items()}}
     return report, {k: {"value": float(v), "step": 0} for k, v in figures.items()}
