@@ -22,12 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import VIDEO_31, add_video, make_project, run_session  # noqa: E402
-
-
-def _load(path: Path) -> dict:
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session  # noqa: E402
 
 
 def main() -> None:
@@ -36,14 +31,14 @@ def main() -> None:
     args = parser.parse_args()
     from phadtf_kedro.pipelines.audio_motion import nodes
 
-    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
+    params = yaml.safeload_npz((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "project")
         add_video(project, "bench", Path(args.video))
         run_session(project, "preprocessing", person_id="bench")
         run_session(project, "reconstruction", env="tiny", person_id="bench")
         feature = project / "data" / "04_feature" / "bench"
-        motion = nodes.motion_sequences(_load(feature / "coefficients.npz"), _load(feature / "mfcc_windows.npz"))
+        motion = nodes.motion_sequences(load_npz(feature / "coefficients.npz"), load_npz(feature / "mfcc_windows.npz"))
         start = time.perf_counter()
         model, _, info = nodes.finetune_atcnet(motion, None, Path(tmp) / "resume.safetensors", params["network"],
                                                params["finetune"])

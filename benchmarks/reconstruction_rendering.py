@@ -17,18 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import VIDEO_31, add_video, make_project, run_session  # noqa: E402
-
-
-def _load(path: Path) -> dict:
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session  # noqa: E402
 
 
 def main() -> None:
@@ -39,13 +33,13 @@ def main() -> None:
     from phadtf_kedro.face.sequence import render_sequence
     from phadtf_kedro.pipelines.reconstruction import nodes
 
-    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_reconstruction.yml").read_text())["reconstruction"]
+    params = yaml.safeload_npz((ROOT / "conf" / "base" / "parameters_reconstruction.yml").read_text())["reconstruction"]
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "project")
         add_video(project, "bench", Path(args.video))
         run_session(project, "preprocessing", person_id="bench")
-        tracks = _load(project / "data" / "03_primary" / "bench" / "face_tracks.npz")
-        crops = _load(project / "data" / "02_intermediate" / "bench" / "face_crops.npz")
+        tracks = load_npz(project / "data" / "03_primary" / "bench" / "face_tracks.npz")
+        crops = load_npz(project / "data" / "02_intermediate" / "bench" / "face_crops.npz")
         os.chdir(ROOT)
     frames, size = len(crops["crops"]), crops["crops"].shape[1]
 

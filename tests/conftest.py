@@ -19,6 +19,14 @@ KATIE_8S = SHARED_DATA / "videos" / "katie_8s.mp4"
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
+def load_npz(path: Path) -> dict:
+    """All arrays of an .npz file."""
+    import numpy as np
+
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
 def shared(path: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} not found (set PHADTF_SHARED_DATA)")

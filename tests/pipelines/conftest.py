@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import VIDEO_31, add_video, make_project, run_session, shared
+from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session, shared
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,8 @@ def finetune_run(project):
                               filter_string="attributes.run_name = 'finetune'", order_by=["attributes.start_time ASC"])
     assert runs, "no finetune run logged"
     return client, runs[0]
+
+
+def load31(project, layer: str, name: str) -> dict:
+    """An .npz output of person 31 in the fixture project, e.g. load31(run31, "03_primary", "face_tracks.npz")."""
+    return load_npz(project / "data" / layer / "31" / name)

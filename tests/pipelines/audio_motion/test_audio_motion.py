@@ -16,14 +16,9 @@ from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import motion_sequences, network_config
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
 from tests.conftest import run_session
-from tests.pipelines.conftest import finetune_run
+from tests.pipelines.conftest import finetune_run, load31
 
 pytestmark = pytest.mark.slow
-
-
-def _load(project, layer, name):
-    with np.load(project / "data" / layer / "31" / name) as data:
-        return {k: data[k] for k in data.files}
 
 
 def _report(project):
@@ -33,8 +28,8 @@ def _report(project):
 def test_finetuning_lowers_heldout_loss_below_the_untrained_network(run31):
     report = _report(run31)
     assert report["start"] == "scratch" and report["heldout_frames"] == 307 and report["steps"] > 0
-    motion = motion_sequences(_load(run31, "04_feature", "coefficients.npz"),
-                              _load(run31, "04_feature", "mfcc_windows.npz"))
+    motion = motion_sequences(load31(run31, "04_feature", "coefficients.npz"),
+                              load31(run31, "04_feature", "mfcc_windows.npz"))
     from phadtf_kedro.datasets import ATCNetDataset
 
     trained = ATCNetDataset(str(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")).load()

@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.pipelines.conftest import finetune_run
+from tests.pipelines.conftest import finetune_run, load31
 
 pytestmark = pytest.mark.slow
-
-
-def _load(project, layer, name):
-    with np.load(project / "data" / layer / "31" / name) as data:
-        return {k: data[k] for k in data.files}
 
 
 def _yaw_pitch_deg(transform):
@@ -26,7 +21,7 @@ def _yaw_pitch_deg(transform):
 
 
 def test_every_25fps_frame_is_tracked_with_one_face(run31):
-    tracks = _load(run31, "03_primary", "face_tracks.npz")
+    tracks = load31(run31, "03_primary", "face_tracks.npz")
     assert len(tracks["num_faces"]) == round(25 * 24.28)
     assert (tracks["num_faces"] == 1).all()
     assert tracks["landmarks"].shape == (607, 478, 3) and tracks["blendshapes"].shape == (607, 52)
@@ -34,7 +29,7 @@ def test_every_25fps_frame_is_tracked_with_one_face(run31):
 
 
 def test_head_pose_is_plausible_and_moves(run31):
-    yaw, pitch = _yaw_pitch_deg(_load(run31, "03_primary", "face_tracks.npz")["transform"])
+    yaw, pitch = _yaw_pitch_deg(load31(run31, "03_primary", "face_tracks.npz")["transform"])
     assert np.abs(yaw).max() < 30 and np.abs(pitch).max() < 30
     assert yaw.max() - yaw.min() > 5  # she turns her head (about −11°…+9° measured by the data's README)
 
@@ -42,7 +37,7 @@ def test_head_pose_is_plausible_and_moves(run31):
 def test_jaw_opening_follows_the_speech(run31):
     """jawOpen rises with the speech band's energy (1–3 kHz: on this clip low-frequency room noise swamps broadband
     RMS, whose correlation with jawOpen measured −0.02, so the formant band is the honest 'audio energy')."""
-    tracks = _load(run31, "03_primary", "face_tracks.npz")
+    tracks = load31(run31, "03_primary", "face_tracks.npz")
     jaw = tracks["blendshapes"][:, tracks["blendshape_names"].tolist().index("jawOpen")]
     audio, rate = sf.read(run31 / "data" / "02_intermediate" / "31" / "audio_16k.wav", dtype="float32")
     assert rate == 16000 and audio.ndim == 1 and len(audio) == 607 * 640
@@ -55,8 +50,8 @@ def test_jaw_opening_follows_the_speech(run31):
 
 
 def test_crops_are_stable_and_hold_the_face(run31):
-    crops = _load(run31, "02_intermediate", "face_crops.npz")["crops"]
-    tracks = _load(run31, "03_primary", "face_tracks.npz")
+    crops = load31(run31, "02_intermediate", "face_crops.npz")["crops"]
+    tracks = load31(run31, "03_primary", "face_tracks.npz")
     assert crops.shape == (607, 256, 256, 3) and crops.dtype == np.uint8
     lms = tracks["crop_landmarks"][..., :2]
     assert lms.min() > 0 and lms.max() < 256
@@ -69,7 +64,7 @@ def test_crops_are_stable_and_hold_the_face(run31):
 
 
 def test_mfcc_windows(run31):
-    feats = _load(run31, "04_feature", "mfcc_windows.npz")
+    feats = load31(run31, "04_feature", "mfcc_windows.npz")
     assert feats["windows"].shape == (607, 28, 12)
     assert np.isfinite(feats["windows"]).all()
 

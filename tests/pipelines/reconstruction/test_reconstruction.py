@@ -9,14 +9,9 @@ import pytest
 
 from phadtf_kedro.face.model import N_COEFFICIENTS, FaceModel
 from phadtf_kedro.face.pose import pose_to_matrix
-from tests.pipelines.conftest import finetune_run
+from tests.pipelines.conftest import finetune_run, load31
 
 pytestmark = pytest.mark.slow
-
-
-def _load(project, layer, name):
-    with np.load(project / "data" / layer / "31" / name) as data:
-        return {k: data[k] for k in data.files}
 
 
 def _report(project):
@@ -43,18 +38,18 @@ def test_photometric_fit_is_a_real_texture(run31):
 
 
 def test_coefficients_layout_and_pose_round_trip(run31):
-    coeffs = _load(run31, "04_feature", "coefficients.npz")
+    coeffs = load31(run31, "04_feature", "coefficients.npz")
     c = coeffs["coefficients"]
     assert c.shape == (607, N_COEFFICIENTS) and np.isfinite(c).all()
     assert list(coeffs["names"][:2]) == ["expression/_neutral", "expression/browDownLeft"]
     assert coeffs["names"][52] == "pose/pitch" and coeffs["names"][58] == "light/0r"
-    tracks = _load(run31, "03_primary", "face_tracks.npz")
+    tracks = load31(run31, "03_primary", "face_tracks.npz")
     np.testing.assert_allclose(pose_to_matrix(c[:, 52:58]), tracks["transform"], atol=2e-4)
     np.testing.assert_allclose(c[:, :52], tracks["blendshapes"], atol=1e-6)
 
 
 def test_face_model_is_personal(run31):
-    model = FaceModel.from_arrays(_load(run31, "06_models", "face_model.npz"))
+    model = FaceModel.from_arrays(load31(run31, "06_models", "face_model.npz"))
     assert model.shape.neutral.shape == (468, 3) and model.shape.basis.shape == (52, 468, 3)
     assert model.texture.shape == (128, 128, 3)  # tiny preset
     jaw = model.blendshape_names.index("jawOpen")
@@ -77,10 +72,10 @@ def test_flat_texture_scores_lower(run31):
     from phadtf_kedro.face.sequence import render_sequence
     from phadtf_kedro.metrics.image import masked_psnr
 
-    model = FaceModel.from_arrays(_load(run31, "06_models", "face_model.npz"))
-    coeffs = _load(run31, "04_feature", "coefficients.npz")["coefficients"]
-    crops = _load(run31, "02_intermediate", "face_crops.npz")["crops"]
-    affine = _load(run31, "03_primary", "face_tracks.npz")["crop_affine"]
+    model = FaceModel.from_arrays(load31(run31, "06_models", "face_model.npz"))
+    coeffs = load31(run31, "04_feature", "coefficients.npz")["coefficients"]
+    crops = load31(run31, "02_intermediate", "face_crops.npz")["crops"]
+    affine = load31(run31, "03_primary", "face_tracks.npz")["crop_affine"]
     frames = np.arange(310, 600, 29)  # held-out frames
     fitted, flat_texture = model.texture, np.broadcast_to(model.texture.reshape(-1, 3).mean(0), model.texture.shape)
     scores = {}

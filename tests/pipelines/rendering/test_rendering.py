@@ -10,18 +10,13 @@ import pytest
 
 from phadtf_kedro.errors import PhadtfError
 from tests.conftest import run_cli, run_session
-from tests.pipelines.conftest import finetune_run
+from tests.pipelines.conftest import finetune_run, load31
 
 pytestmark = pytest.mark.slow
 
 
-def _load(project, layer, name):
-    with np.load(project / "data" / layer / "31" / name) as data:
-        return {k: data[k] for k in data.files}
-
-
 def test_renders_cover_the_face_with_soft_edges(run31):
-    renders = _load(run31, "07_model_output", "renders.npz")
+    renders = load31(run31, "07_model_output", "renders.npz")
     assert renders["rgba"].shape == (607, 256, 256, 4) and renders["normal"].shape == (607, 256, 256, 3)
     alpha = renders["rgba"][..., 3]
     edge = (alpha > 0) & (alpha < 255)
