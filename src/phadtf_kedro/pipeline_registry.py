@@ -1,6 +1,6 @@
 """Project pipelines: each stage is found by `find_pipelines`; the user-facing ones are composed here.
 
-- `finetune`: everything that learns one person from their video (today: preprocessing → reconstruction → rendering → audio_motion; later stages join it).
+- `finetune`: everything that learns one person from their video (today: preprocessing → reconstruction → rendering → audio_motion → blending; later stages join it).
 - `demo_sample`: writes the embedded demo person's video, data/01_raw/videos/demo.mp4.
 """
 
@@ -12,7 +12,7 @@ from kedro.framework import project
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-FINETUNE_STAGES = ["preprocessing", "reconstruction", "rendering", "audio_motion"]
+FINETUNE_STAGES = ["preprocessing", "reconstruction", "rendering", "audio_motion", "blending"]
 
 
 @contextlib.contextmanager
