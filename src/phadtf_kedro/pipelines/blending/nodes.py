@@ -32,6 +32,8 @@ def match_heldout_backgrounds(face_coefficients: dict[str, np.ndarray], params: 
     coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")
     train = np.flatnonzero(face_coefficients["train"] & face_coefficients["valid"])
     held = np.flatnonzero(~face_coefficients["train"])
+    if len(held) == 0:  # a video of train_seconds or less
+        return {"frames": held.astype(np.int32), "background": held.astype(np.int32), "keyframes": held.astype(np.int32)}
     angles = coeffs[:, POSE][:, :3]
     index, keys = match_backgrounds(angles[held], angles[train], params["search_window"], params["hanning_taps"])
     return {"frames": held.astype(np.int32), "background": train[index].astype(np.int32),
@@ -44,8 +46,10 @@ def blend_heldout_frames(face_model: dict[str, np.ndarray], face_coefficients: d
     """Held-out frames rendered from their reconstructed coefficients into their matched background crops."""
     model = FaceModel.from_arrays(face_model, "face_model")
     frames, background = backgrounds["frames"], backgrounds["background"]
-    coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")[frames].copy()
     crops, size = face_crops["crops"], face_crops["crops"].shape[1]
+    if len(frames) == 0:
+        return {"blended": np.zeros((0, size, size, 3), np.uint8), "frames": frames, "background": background}
+    coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")[frames].copy()
     renders = render_sequence(model, coeffs, face_tracks["crop_affine"][background], size, params["samples"],
                               outputs=("rgba",))
     blended = np.stack([composite(r.rgba, crops[b], params["erode_px"], params["feather_sigma"])
