@@ -18,17 +18,28 @@ from phadtf_kedro.datasets.atomic import atomic_path
 from phadtf_kedro.errors import PhadtfError
 
 
+Optimizer = torch.optim.Optimizer | dict[str, torch.optim.Optimizer]
+
+
+def _named(optimizer: Optimizer | None) -> dict[str, torch.optim.Optimizer]:
+    return {} if optimizer is None else optimizer if isinstance(optimizer, dict) else {"main": optimizer}
+
+
 def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict[str, Any],
-                    optimizer: torch.optim.Optimizer | None = None) -> None:
-    """Model weights, and with an optimizer also its state and torch's RNG state (dropout draws), for exact resuming."""
+                    optimizer: Optimizer | None = None) -> None:
+    """Model weights, and with optimizers (one, or a dict of named ones) also their state and torch's RNG state
+    (dropout and augmentation draws), for exact resuming."""
     tensors = {f"model.{k}": v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     info = dict(meta)
-    if optimizer is not None:
-        state = optimizer.state_dict()
-        for index, slots in state["state"].items():
-            for name, value in slots.items():
-                tensors[f"optim.{index}.{name}"] = torch.as_tensor(value).detach().contiguous().cpu()
-        info["optimizer_param_groups"] = state["param_groups"]
+    optimizers = _named(optimizer)
+    if optimizers:
+        info["optimizer_param_groups"] = {}
+        for opt_name, opt in optimizers.items():
+            state = opt.state_dict()
+            for index, slots in state["state"].items():
+                for name, value in slots.items():
+                    tensors[f"optim.{opt_name}.{index}.{name}"] = torch.as_tensor(value).detach().contiguous().cpu()
+            info["optimizer_param_groups"][opt_name] = state["param_groups"]
         tensors["rng"] = torch.get_rng_state()
     with atomic_path(path, suffix=".part.safetensors") as tmp:
         save_file(tensors, str(tmp), metadata={"phadtf": json.dumps(info)})
@@ -44,7 +55,7 @@ def read_meta(path: str | Path) -> dict[str, Any]:
 
 
 def load_checkpoint(path: str | Path, model: torch.nn.Module, expected_config: dict[str, Any],
-                    optimizer: torch.optim.Optimizer | None = None) -> dict[str, Any]:
+                    optimizer: Optimizer | None = None) -> dict[str, Any]:
     """Load weights (and optimizer state) into `model`; refuse a checkpoint made with a different config."""
     meta = read_meta(path)
     if meta.get("config") != expected_config:
@@ -54,13 +65,15 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module, expected_config: d
                           + ", ".join(f"{k}={a} (this run: {b})" for k, (a, b) in diff.items()))
     tensors = load_file(str(path))
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    if optimizer is not None and "optimizer_param_groups" in meta:
-        state: dict[int, dict[str, torch.Tensor]] = {}
-        for key, value in tensors.items():
-            if key.startswith("optim."):
-                _, index, name = key.split(".", 2)
-                state.setdefault(int(index), {})[name] = value
-        optimizer.load_state_dict({"state": state, "param_groups": meta["optimizer_param_groups"]})
+    optimizers = _named(optimizer)
+    if optimizers and "optimizer_param_groups" in meta:
+        for opt_name, opt in optimizers.items():
+            state: dict[int, dict[str, torch.Tensor]] = {}
+            for key, value in tensors.items():
+                if key.startswith(f"optim.{opt_name}."):
+                    index, name = key[len(f"optim.{opt_name}."):].split(".", 1)
+                    state.setdefault(int(index), {})[name] = value
+            opt.load_state_dict({"state": state, "param_groups": meta["optimizer_param_groups"][opt_name]})
         if "rng" in tensors:
             torch.set_rng_state(tensors["rng"])
     return meta

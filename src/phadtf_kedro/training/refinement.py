@@ -1,0 +1,188 @@
+"""Training the memory-augmented refinement GAN on a person's blended training frames, with checkpoint/resume.
+
+Each sample is three consecutive blended frames (t−1, t, t+1; 9 channels) and the real crop t. Augmentation as the
+paper: resize to `load_size` then a random `size` crop (the same for input and target), random horizontal flip.
+
+Per step: the identity encoder embeds the real frame (the memory's value); the key encoder embeds the input (the
+query); the generator refines the input with the true identity in its AdaIN (at test time the memory's top-1 value
+replaces it). Losses: discriminator — least-squares real/fake on PatchGAN scores; generator — adversarial
++ `l1_weight` · L1 + `mask_weight` · mean(attention) + `tv_weight` · TV(attention) + `memory_weight` · memory triplet
+loss. Then the memory is updated with (query, identity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from phadtf_kedro.models.discriminator import PatchDiscriminator
+from phadtf_kedro.models.generator import Generator, GeneratorConfig
+from phadtf_kedro.models.losses import adversarial, mask_penalty, total_variation
+from phadtf_kedro.models.memory import FeatureEncoder, Memory
+from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    size: int = 128
+    ngf: int = 32
+    ndf: int = 64
+    id_dim: int = 128
+    key_dim: int = 128
+    encoder_width: int = 32
+    slots: int = 64
+    top_k: int = 4
+    threshold: float = 0.5
+    margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class GANTrainConfig:
+    epochs: int = 10
+    lr: float = 2e-4
+    beta1: float = 0.5
+    batch_size: int = 1
+    load_size: int = 142  # resize before the random crop (pix2pix: 286 for 256)
+    l1_weight: float = 100.0
+    mask_weight: float = 2.0
+    tv_weight: float = 1e-5
+    memory_weight: float = 1.0
+    checkpoint_every: int = 50
+    seed: int = 0
+
+
+class RefinementGAN(nn.Module):
+    """Generator, discriminator, the two encoders and the memory, saved and restored as one state_dict."""
+
+    def __init__(self, config: GANConfig):
+        super().__init__()
+        self.config = config
+        self.generator = Generator(GeneratorConfig(size=config.size, ngf=config.ngf, id_dim=config.id_dim))
+        self.discriminator = PatchDiscriminator(in_channels=12, ndf=config.ndf)
+        self.key_encoder = FeatureEncoder(9, config.key_dim, config.encoder_width)
+        self.identity_encoder = FeatureEncoder(3, config.id_dim, config.encoder_width)
+        self.memory = Memory(config.slots, config.key_dim, config.id_dim, config.top_k, config.threshold,
+                             config.margin)
+
+    @torch.no_grad()
+    def refine(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Test time: (B, 9, S, S) → refined (B, 3, S, S) and attention, identity read from the memory."""
+        identity = self.memory.read(self.key_encoder(frames))
+        out, _, attention = self.generator(frames, identity)
+        return out, attention
+
+
+def to_tensor(images: np.ndarray, size: int) -> torch.Tensor:
+    """(N, H, W, 3) uint8 → (N, 3, size, size) float in [−1, 1] (area resampling)."""
+    resized = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    return torch.as_tensor(resized).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    return ((images.clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def triples(frames: torch.Tensor, centers: np.ndarray) -> torch.Tensor:
+    """(N, 3, S, S) frames → (len(centers), 9, S, S) stacks of frames c−1, c, c+1 (edges repeat)."""
+    n = len(frames)
+    return torch.cat([frames[np.clip(centers + d, 0, n - 1)] for d in (-1, 0, 1)], dim=1)
+
+
+def train_gan(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, cfg: GANTrainConfig,
+              checkpoint: str | Path, meta: dict[str, Any] | None = None,
+              on_epoch: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+    """Train on aligned (N, H, W, 3) uint8 blended and real frames (consecutive), resuming from `checkpoint`."""
+    torch.manual_seed(cfg.seed)
+    size = model.config.size
+    inputs, targets = to_tensor(blended, cfg.load_size), to_tensor(real, cfg.load_size)
+    centers = np.arange(1, len(inputs) - 1)  # frames with both neighbours (the paper: training frames 2…299)
+    gen_params = [*model.generator.parameters(), *model.key_encoder.parameters(),
+                  *model.identity_encoder.parameters()]
+    optimizers = {"generator": torch.optim.Adam(gen_params, lr=cfg.lr, betas=(cfg.beta1, 0.999)),
+                  "discriminator": torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr,
+                                                    betas=(cfg.beta1, 0.999))}
+    config = asdict(model.config)
+    base = {"config": config, "train": asdict(cfg), **(meta or {})}
+    epoch, done, step, resumed = 0, 0, 0, None
+    if Path(checkpoint).is_file() and all(read_meta(checkpoint).get(k) == v for k, v in base.items()):
+        state = load_checkpoint(checkpoint, model, config, optimizers)
+        epoch, done, step, resumed = state["epoch"], state["batches_done"], state["step"], state["step"]
+    model.train()
+    while epoch < cfg.epochs:
+        rng = np.random.default_rng([cfg.seed, epoch])
+        order = rng.permutation(centers)
+        crops = rng.integers(0, cfg.load_size - size + 1, size=(len(order), 2))
+        flips = rng.random(len(order)) < 0.5
+        batches = [np.arange(i, min(i + cfg.batch_size, len(order))) for i in range(0, len(order), cfg.batch_size)]
+        sums: dict[str, float] = {}
+        for b in range(done, len(batches)):
+            x, y = _batch(inputs, targets, order, crops, flips, batches[b], size)
+            losses = _step(model, optimizers, x, y, cfg)
+            step += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+            if step % cfg.checkpoint_every == 0 and b + 1 < len(batches):
+                save_checkpoint(checkpoint, model, {**base, "epoch": epoch, "batches_done": b + 1, "step": step},
+                                optimizers)
+        n_done = len(batches) - done
+        epoch, done = epoch + 1, 0
+        save_checkpoint(checkpoint, model, {**base, "epoch": epoch, "batches_done": 0, "step": step}, optimizers)
+        if on_epoch and n_done:
+            on_epoch(epoch, {k: v / n_done for k, v in sums.items()})
+            model.train()
+    model.eval()
+    return {"resumed_from_step": resumed, "steps": step}
+
+
+def _batch(inputs, targets, order, crops, flips, rows, size):
+    xs, ys = [], []
+    for r in rows:
+        c, (top, left) = int(order[r]), crops[r]
+        x = triples(inputs, np.array([c]))[0, :, top:top + size, left:left + size]
+        y = targets[c, :, top:top + size, left:left + size]
+        if flips[r]:
+            x, y = x.flip(-1), y.flip(-1)
+        xs.append(x)
+        ys.append(y)
+    return torch.stack(xs), torch.stack(ys)
+
+
+def _step(model: RefinementGAN, optimizers: dict, x: torch.Tensor, y: torch.Tensor, cfg: GANTrainConfig) -> dict:
+    identity = model.identity_encoder(y)
+    query = model.key_encoder(x)
+    memory_loss = model.memory.loss(query, identity.detach())
+    out, _, attention = model.generator(x, identity)
+
+    d_real = model.discriminator(torch.cat([x, y], 1))
+    d_fake = model.discriminator(torch.cat([x, out.detach()], 1))
+    loss_d = 0.5 * (adversarial(d_real, True) + adversarial(d_fake, False))
+    optimizers["discriminator"].zero_grad()
+    loss_d.backward()
+    optimizers["discriminator"].step()
+
+    l1 = F.l1_loss(out, y)
+    loss_g = (adversarial(model.discriminator(torch.cat([x, out], 1)), True) + cfg.l1_weight * l1
+              + cfg.mask_weight * mask_penalty(attention) + cfg.tv_weight * total_variation(attention)
+              + cfg.memory_weight * memory_loss)
+    optimizers["generator"].zero_grad()
+    loss_g.backward()
+    optimizers["generator"].step()
+    model.memory.update(query, identity)
+    return {"loss_g": float(loss_g.detach()), "loss_d": float(loss_d.detach()), "l1": float(l1.detach()),
+            "memory": float(memory_loss.detach()), "attention": float(attention.detach().mean())}
+
+
+def refine_frames(model: RefinementGAN, blended: np.ndarray, centers: np.ndarray, batch: int = 8) -> np.ndarray:
+    """Refine frames `centers` of a consecutive (N, H, W, 3) uint8 blended sequence → (len, size, size, 3) uint8."""
+    model.eval()
+    frames = to_tensor(blended, model.config.size)
+    out = [model.refine(triples(frames, centers[i:i + batch]))[0] for i in range(0, len(centers), batch)]
+    return to_uint8(torch.cat(out)) if out else np.zeros((0, model.config.size, model.config.size, 3), np.uint8)
