@@ -1,6 +1,6 @@
 """Project pipelines: each stage is found by `find_pipelines`; the user-facing ones are composed here.
 
-- `finetune`: everything that learns one person from their video (today: preprocessing → reconstruction → rendering → audio_motion → blending; later stages join it).
+- `finetune`: everything that learns one person from their video (today: preprocessing → reconstruction → rendering → audio_motion → blending; refinement runs on its own until it meets its targets).
 - `demo_sample`: writes the embedded demo person's video, data/01_raw/videos/demo.mp4.
 """
 

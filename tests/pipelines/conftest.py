@@ -12,17 +12,18 @@ def run31(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("p31") / "project")
     add_video(project, "31", shared(VIDEO_31))
     run_session(project, "finetune", env="tiny", person_id="31")
+    run_session(project, "refinement", env="tiny", person_id="31")  # not in finetune until it meets its targets
     return project
 
 
-def finetune_run(project):
-    """The MLflow run of the fixture's `finetune` (other tests add runs of single stages to the same store)."""
+def finetune_run(project, pipeline: str = "finetune"):
+    """The first MLflow run of a pipeline in the fixture project (other tests add runs of single stages)."""
     import mlflow
 
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id],
-                              filter_string="attributes.run_name = 'finetune'", order_by=["attributes.start_time ASC"])
-    assert runs, "no finetune run logged"
+                              filter_string=f"attributes.run_name = '{pipeline}'", order_by=["attributes.start_time ASC"])
+    assert runs, f"no {pipeline} run logged"
     return client, runs[0]
 
 

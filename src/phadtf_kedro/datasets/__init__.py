@@ -2,7 +2,8 @@
 
 from phadtf_kedro.datasets.arrays import NpzDataset
 from phadtf_kedro.datasets.audio import WavDataset
-from phadtf_kedro.datasets.checkpoints import ATCNetDataset, ResumeCheckpointDataset
+from phadtf_kedro.datasets.checkpoints import ATCNetDataset, RefinementGANDataset, ResumeCheckpointDataset
 from phadtf_kedro.datasets.video import VideoDataset
 
-__all__ = ["ATCNetDataset", "NpzDataset", "ResumeCheckpointDataset", "VideoDataset", "WavDataset"]
+__all__ = ["ATCNetDataset", "NpzDataset", "RefinementGANDataset", "ResumeCheckpointDataset", "VideoDataset",
+           "WavDataset"]

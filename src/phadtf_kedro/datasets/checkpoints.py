@@ -69,3 +69,37 @@ class ResumeCheckpointDataset(AbstractDataset[None, Path]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath)}
+
+
+class RefinementGANDataset(AbstractDataset["RefinementGAN", "RefinementGAN"]):
+    """The person's refinement GAN (generator, discriminator, encoders, memory) with its config, as safetensors."""
+
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self.metadata = metadata
+
+    def load(self):
+        from dataclasses import asdict
+
+        from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta
+        from phadtf_kedro.training.refinement import GANConfig, RefinementGAN
+
+        if not self._filepath.is_file():
+            raise PhadtfError(f"{self._filepath}: no trained refinement GAN here")
+        config = GANConfig(**(read_meta(self._filepath).get("config") or {}))
+        model = RefinementGAN(config)
+        load_checkpoint(self._filepath, model, asdict(config))
+        return model.eval()
+
+    def save(self, model) -> None:
+        from dataclasses import asdict
+
+        from phadtf_kedro.training.checkpoint import save_checkpoint
+
+        save_checkpoint(self._filepath, model, {"config": asdict(model.config)})
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}

@@ -1,0 +1,32 @@
+"""Refinement on the real clip 31.mp4 (tiny preset: one epoch of a small GAN): the stage trains, refines every
+held-out blend, and reports refined vs blended against the real crops."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from phadtf_kedro.datasets import RefinementGANDataset
+from tests.pipelines.conftest import finetune_run, load31
+
+pytestmark = pytest.mark.slow
+
+
+def test_heldout_frames_are_refined_and_measured(run31):
+    refined = load31(run31, "07_model_output", "refined_heldout.npz")
+    assert refined["refined"].shape == (307, 64, 64, 3) and (refined["frames"] == np.arange(300, 607)).all()
+    report = json.loads((run31 / "data" / "08_reporting" / "31" / "refinement.json").read_text())
+    for name in ("refined_psnr", "blended_psnr", "refined_ssim", "blended_ssim"):
+        assert np.isfinite(report[name])
+    client, run = finetune_run(run31, "refinement")
+    assert run.data.metrics["refinement.blended_psnr"] == pytest.approx(report["blended_psnr"])
+    assert len(client.get_metric_history(run.info.run_id, "refinement.train.l1")) == 1  # one epoch (tiny)
+    assert "refinement/refinement_contact_sheet.png" in [a.path for a in client.list_artifacts(run.info.run_id,
+                                                                                                "refinement")]
+
+
+def test_the_trained_gan_reloads_with_its_memory(run31):
+    model = RefinementGANDataset(str(run31 / "data" / "06_models" / "31" / "refinement_gan.safetensors")).load()
+    assert model.config.size == 64 and int((model.memory.age == 0).sum()) >= 1
