@@ -17,8 +17,12 @@ from safetensors.torch import load_file, safe_open, save_file
 from phadtf_kedro.datasets.atomic import atomic_path
 from phadtf_kedro.errors import PhadtfError
 
-
 Optimizer = torch.optim.Optimizer | dict[str, torch.optim.Optimizer]
+
+
+def config_from_params(cls, params: dict[str, Any], **overrides):
+    """A training-config dataclass from a Kedro parameter dict (keys it does not know, e.g. `lr_scratch`, ignored)."""
+    return cls(**{**{k: v for k, v in params.items() if k in cls.__dataclass_fields__}, **overrides})
 
 
 def _named(optimizer: Optimizer | None) -> dict[str, torch.optim.Optimizer]:

@@ -21,6 +21,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
 from phadtf_kedro.metrics.motion import motion_figures
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,7 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
         model, start, lr = ATCNet(config), "scratch", params["lr_scratch"]
         model.set_target_stats(*data.stats())
     log.info("ATCNet fine-tuning starts from %s", start)
-    cfg = TrainConfig(**{k: v for k, v in params.items() if k in TrainConfig.__dataclass_fields__ and k != "lr"},
-                      lr=lr)
+    cfg = config_from_params(TrainConfig, params, lr=lr)
     held = ~motion["train"]
     history: dict[str, list] = {}
 
@@ -113,7 +113,7 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
     jaw = motion["names"].index("expression/jawOpen")
     ours = motion_figures(held_out["predicted"], real, 52, jaw)
     baseline = motion_figures(mean, real, 52, jaw)
-    cfg = TrainConfig(**{k: v for k, v in params.items() if k in TrainConfig.__dataclass_fields__})
+    cfg = config_from_params(TrainConfig, params)
     heldout = heldout_loss(atcnet, motion["windows"][held_out["frames"]], real, cfg)["loss"]
     figures = {**ours, "heldout_loss": heldout, "from_general": float(training["start"] != "scratch"),
                **{f"baseline_mean_{k}": v for k, v in baseline.items()}}

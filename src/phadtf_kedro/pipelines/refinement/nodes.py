@@ -11,6 +11,7 @@ import numpy as np
 
 from phadtf_kedro.face.sheet import comparison_sheet
 from phadtf_kedro.metrics.image import psnr, ssim
+from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
 
 
@@ -19,7 +20,7 @@ def train_refinement_gan(blended_train: dict[str, np.ndarray], face_crops: dict[
     """The GAN trained on (blended training frame triples → real crop); returns the model and per-epoch losses."""
     frames = blended_train["frames"]
     config = GANConfig(**network)
-    cfg = GANTrainConfig(**{k: v for k, v in params.items() if k in GANTrainConfig.__dataclass_fields__})
+    cfg = config_from_params(GANTrainConfig, params)
     model = RefinementGAN(config)
     history: dict[str, list] = {}
 

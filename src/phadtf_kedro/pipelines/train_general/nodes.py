@@ -18,6 +18,7 @@ import torch
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
+from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
 
@@ -44,7 +45,7 @@ def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: 
     data = Sequences(sequences["windows"], sequences["targets"])
     model = ATCNet(network_config(network))
     model.set_target_stats(*data.stats())
-    cfg = TrainConfig(**{k: v for k, v in params.items() if k in TrainConfig.__dataclass_fields__})
+    cfg = config_from_params(TrainConfig, params)
     history: dict[str, list] = {}
 
     def on_epoch(epoch: int, losses: dict) -> None:
