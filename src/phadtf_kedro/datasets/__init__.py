@@ -1,9 +1,9 @@
 """Kedro custom datasets for arrays, WAV audio, video and trained networks (kedro-datasets has none of these in the form we need)."""
 
 from phadtf_kedro.datasets.arrays import NpzDataset
-from phadtf_kedro.datasets.audio import WavDataset
+from phadtf_kedro.datasets.audio import DrivingAudioDataset, WavDataset
 from phadtf_kedro.datasets.checkpoints import ATCNetDataset, RefinementGANDataset, ResumeCheckpointDataset
-from phadtf_kedro.datasets.video import VideoDataset
+from phadtf_kedro.datasets.video import TalkingVideoDataset, VideoDataset
 
-__all__ = ["ATCNetDataset", "NpzDataset", "RefinementGANDataset", "ResumeCheckpointDataset", "VideoDataset",
-           "WavDataset"]
+__all__ = ["ATCNetDataset", "DrivingAudioDataset", "NpzDataset", "RefinementGANDataset", "ResumeCheckpointDataset",
+           "TalkingVideoDataset", "VideoDataset", "WavDataset"]

@@ -36,3 +36,27 @@ class WavDataset(AbstractDataset[Audio, Audio]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "subtype": self._subtype}
+
+
+class DrivingAudioDataset(AbstractDataset[None, Audio]):
+    """The speech a generated video says: any audio file ffmpeg decodes, loaded as 16 kHz mono and checked
+    (`audio.driving.load_driving_audio`: missing, not audio, too short or silent stop the run with one line)."""
+
+    def __init__(self, filepath: str, sample_rate: int = 16000, metadata: dict[str, Any] | None = None):
+        self._filepath = Path(filepath)
+        self._rate = sample_rate
+        self.metadata = metadata
+
+    def load(self) -> Audio:
+        from phadtf_kedro.audio.driving import load_driving_audio
+
+        return load_driving_audio(self._filepath, self._rate)
+
+    def save(self, data: None) -> None:
+        raise NotImplementedError("driving audio is an input: put the file at " + str(self._filepath))
+
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "sample_rate": self._rate}

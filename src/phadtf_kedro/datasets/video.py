@@ -7,13 +7,17 @@ optional audio) and encodes H.264 + AAC mp4 to a temp file that replaces the tar
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
+import mlflow
 from kedro.io import AbstractDataset
 
 from phadtf_kedro.datasets.atomic import atomic_path
-from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, write_video
+from phadtf_kedro.synthesis.output import VIDEO_FILES, TalkingVideo
+from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, VideoWriter, write_video
 
 
 class VideoDataset(AbstractDataset[VideoClip, VideoFile]):
@@ -37,3 +41,50 @@ class VideoDataset(AbstractDataset[VideoClip, VideoFile]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "fps": self._fps}
+
+
+class TalkingVideoDataset(AbstractDataset[TalkingVideo, dict[str, str]]):
+    """A folder with video.mp4 (full frame), crop.mp4 (face crop) and preview.mp4 (render | blended | refined), all
+    H.264 + AAC with the driving audio, encoded in one pass over a lazily produced `TalkingVideo`.
+
+    The files are written into a temporary folder that replaces the target only when all three finished, so a failed
+    or interrupted generation leaves an earlier result intact. With an active MLflow run they are logged as artifacts
+    under `artifact_path`. Loading returns the three paths."""
+
+    def __init__(self, path: str, crf: int = 18, artifact_path: str | None = None, metadata: dict[str, Any] | None = None):
+        self._path = Path(path)
+        self._crf = crf
+        self._artifact_path = artifact_path
+        self.metadata = metadata
+
+    def load(self) -> dict[str, str]:
+        return {name: str(self._path / f"{name}.mp4") for name in VIDEO_FILES}
+
+    def save(self, data: TalkingVideo) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{self._path.name}.", dir=self._path.parent))
+        writers = [VideoWriter(tmp / f"{name}.mp4", data.fps, data.audio, data.sample_rate, self._crf)
+                   for name in VIDEO_FILES]
+        try:
+            for triple in data.frames():
+                for writer, frame in zip(writers, triple):
+                    writer.write(frame)
+            for writer in writers:
+                writer.close()
+            old = self._path.with_name(f".{self._path.name}.old")
+            if self._path.exists():
+                self._path.replace(old)
+            tmp.replace(self._path)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            for writer in writers:
+                writer.abort()
+            shutil.rmtree(tmp, ignore_errors=True)
+        if self._artifact_path and mlflow.active_run() is not None:
+            mlflow.log_artifacts(str(self._path), self._artifact_path)
+
+    def _exists(self) -> bool:
+        return all((self._path / f"{name}.mp4").is_file() for name in VIDEO_FILES)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._path), "crf": self._crf, "artifact_path": self._artifact_path}

@@ -35,12 +35,14 @@ class VideoProbe:
     has_audio: bool
     audio_rate: int | None
     audio_channels: int | None
+    video_codec: str = ""  # ffmpeg's decoder name, e.g. h264
+    audio_codec: str | None = None  # e.g. aac
 
 
 _VIDEO_RE = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[^,\s]+).*?, (?P<w>\d{2,5})x(?P<h>\d{2,5})")
 _FPS_RE = re.compile(r"([\d.]+) fps")
 _TBR_RE = re.compile(r"([\d.]+)k? tbr")
-_AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: [^,]+, (?P<rate>\d+) Hz, (?P<layout>[^,]+)")
+_AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: (?P<codec>[^,\s]+)[^,]*, (?P<rate>\d+) Hz, (?P<layout>[^,]+)")
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):([\d.]+)")
 
 
@@ -69,7 +71,8 @@ def probe(path: str | Path) -> VideoProbe:
         if channels is None and (num := re.match(r"(\d+)", layout)):
             channels = int(num.group(1))
     return VideoProbe(path, int(video.group("w")), int(video.group("h")), float(fps_m.group(1)) if fps_m else 0.0,
-                      duration, audio is not None, int(audio.group("rate")) if audio else None, channels)
+                      duration, audio is not None, int(audio.group("rate")) if audio else None, channels,
+                      video.group("codec"), audio.group("codec") if audio else None)
 
 
 def iter_frames(path: str | Path, width: int, height: int, fps: float | None = 25.0, start: int = 0,
@@ -140,35 +143,64 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     return np.frombuffer(proc.stdout, np.float32).copy()
 
 
+class VideoWriter:
+    """Push frames one at a time into a browser-playable mp4: H.264 (yuv420p, even size), AAC when audio is given,
+    +faststart. The encoder starts at the first frame (its size sets the video's); `close` waits for it to finish."""
+
+    def __init__(self, path: str | Path, fps: float, audio: np.ndarray | None = None, sample_rate: int = 16000,
+                 crf: int = 18):
+        self.path, self.fps, self.crf = Path(path), fps, crf
+        self._audio, self._rate = audio, sample_rate
+        self._proc: subprocess.Popen | None = None
+        self._audio_tmp: Path | None = None
+        self.frames = 0
+
+    def _start(self, h: int, w: int) -> None:
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{self.fps:g}", "-i", "-"]
+        if self._audio is not None:
+            self._audio_tmp = Path(str(self.path) + ".f32")
+            np.asarray(self._audio, np.float32).tofile(self._audio_tmp)
+            cmd += ["-f", "f32le", "-ar", str(self._rate), "-ac", "1", "-i", str(self._audio_tmp)]
+        cmd += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"] if self._audio_tmp else [])
+        cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(self.crf),
+                "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(self.path)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, frame: np.ndarray) -> None:
+        if self._proc is None:
+            self._start(*frame.shape[:2])
+        self._proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+        self.frames += 1
+
+    def close(self) -> None:
+        """Finish the file; raises if nothing was written or ffmpeg failed."""
+        try:
+            if self._proc is None:
+                raise ValueError(f"{self.path}: no frames to encode")
+            self._proc.stdin.close()
+            err = self._proc.stderr.read().decode(errors="replace")
+            if self._proc.wait() != 0:
+                raise RuntimeError(f"{self.path}: ffmpeg encoding failed: {err.strip()[-500:]}")
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop the encoder (if running) and remove the temporary audio file."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._audio_tmp is not None:
+            self._audio_tmp.unlink(missing_ok=True)
+
+
 def write_video(path: str | Path, clip: VideoClip, crf: int = 18) -> None:
-    """Encode `clip` as browser-playable mp4: H.264 (yuv420p, even size) and, when audio is given, AAC; +faststart."""
-    frames = iter(clip.frames())
-    first = next(frames, None)
-    if first is None:
-        raise ValueError(f"{path}: no frames to encode")
-    h, w = first.shape[:2]
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{clip.fps:g}", "-i", "-"]
-    audio_tmp = None
-    if clip.audio is not None:
-        audio_tmp = Path(str(path) + ".f32")
-        np.asarray(clip.audio, np.float32).tofile(audio_tmp)
-        cmd += ["-f", "f32le", "-ar", str(clip.sample_rate), "-ac", "1", "-i", str(audio_tmp)]
-    cmd += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"] if audio_tmp else [])
-    cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
-            "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(path)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    """Encode `clip` as browser-playable mp4 (see `VideoWriter`)."""
+    writer = VideoWriter(path, clip.fps, clip.audio, clip.sample_rate, crf)
     try:
-        proc.stdin.write(np.ascontiguousarray(first).tobytes())
-        for frame in frames:
-            proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-        proc.stdin.close()
-        err = proc.stderr.read().decode(errors="replace")
-        if proc.wait() != 0:
-            raise RuntimeError(f"{path}: ffmpeg encoding failed: {err.strip()[-500:]}")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if audio_tmp is not None:
-            audio_tmp.unlink(missing_ok=True)
+        for frame in clip.frames():
+            writer.write(frame)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()

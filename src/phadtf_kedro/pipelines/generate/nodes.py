@@ -1,0 +1,76 @@
+"""Generation nodes: driving audio → ATCNet motion → plan (coefficients, pose-matched backgrounds) → the streamed
+render → blend → refine → paste-back video, encoded with the audio muxed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from phadtf_kedro.audio.io import Audio
+from phadtf_kedro.audio.mfcc import mfcc_windows
+from phadtf_kedro.face.model import FaceModel
+from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.synthesis.output import TalkingVideo
+from phadtf_kedro.synthesis.paste import background_frames, face_mask, paste_back
+from phadtf_kedro.synthesis.plan import plan_from_prediction
+from phadtf_kedro.synthesis.stream import Synthesizer
+from phadtf_kedro.training.refinement import RefinementGAN
+from phadtf_kedro.video.ffmpeg import VideoFile, probe
+
+FPS = 25.0
+
+
+def driven_motion(atcnet: ATCNet, driving_audio: Audio) -> dict[str, np.ndarray]:
+    """ATCNet's expression | pose (T, 58) for every 25 fps frame of the audio (T = its duration × 25, rounded)."""
+    n_frames = max(1, int(round(driving_audio.duration * FPS)))
+    windows, _ = mfcc_windows(driving_audio.samples, n_frames, driving_audio.sample_rate)
+    with torch.inference_mode():
+        predicted = atcnet.predict(torch.as_tensor(windows)).numpy()
+    return {"predicted": predicted.astype(np.float32)}
+
+
+def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, np.ndarray],
+                    generation: dict[str, Any], blending: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Per generated frame: its coefficients and the training frame it is blended onto."""
+    return plan_from_prediction(motion["predicted"], face_coefficients, generation["pose_source"],
+                                generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"])
+
+
+def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN, face_crops: dict[str, np.ndarray],
+                     face_tracks: dict[str, np.ndarray], raw_video: VideoFile, plan: dict[str, np.ndarray],
+                     driving_audio: Audio, blending: dict[str, Any], params: dict[str, Any]) -> TalkingVideo:
+    """The video, produced while it is encoded (see synthesis/): never more than a chunk of frames in memory."""
+    synth = Synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, face_crops["crops"],
+                        face_tracks["crop_affine"], blending["samples"], blending["erode_px"], blending["feather_sigma"],
+                        params["chunk"])
+    boxes = face_tracks["crop_boxes"]
+
+    def frames():
+        backgrounds = background_frames(raw_video, plan["background"])
+        for f in synth.frames(plan["coefficients"], plan["background"]):
+            full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), backgrounds[f.background],
+                              boxes[f.background], params["seamless"])
+            g = f.refined.shape[0]
+            shrink = [cv2.resize(im, (g, g), interpolation=cv2.INTER_AREA) for im in (f.rgba[..., :3], f.blended)]
+            yield full, f.refined, np.concatenate([*shrink, f.refined], axis=1)
+
+    return TalkingVideo(frames, FPS, driving_audio.samples, driving_audio.sample_rate)
+
+
+def generation_report(person_id: str, audio_name: str, videos: dict[str, str], plan: dict[str, np.ndarray],
+                      driving_audio: Audio) -> tuple[dict, dict]:
+    """What was made: frames, the audio's and each file's duration and codecs, how far backgrounds had to jump."""
+    report: dict[str, Any] = {"person_id": str(person_id), "audio": str(audio_name), "frames": int(len(plan["background"])),
+                              "audio_duration_s": round(driving_audio.duration, 3)}
+    for name, path in videos.items():
+        info = probe(path)
+        report[name] = {"path": path, "duration_s": info.duration, "width": info.width, "height": info.height,
+                        "video_codec": info.video_codec, "audio_codec": info.audio_codec}
+    jumps = np.abs(np.diff(plan["background"].astype(int)))
+    report["background_max_jump"] = int(jumps.max()) if len(jumps) else 0
+    figures = {"frames": report["frames"], "audio_duration_s": report["audio_duration_s"],
+               "video_duration_s": report["video"]["duration_s"], "background_max_jump": report["background_max_jump"]}
+    return report, {k: {"value": float(v), "step": 0} for k, v in figures.items()}

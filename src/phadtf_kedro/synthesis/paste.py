@@ -1,0 +1,56 @@
+"""Paste a refined face crop back into the full background frame (the paper's trans_with_bigbg).
+
+The crop is scaled back to its box in the frame; the region the face covers (the render's hole-filled mask, grown by
+`grow_px` so the jaw and mouth corners the GAN repainted come along) is merged by OpenCV's Poisson seamless cloning,
+so colour and brightness meet the surrounding frame without a seam.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from phadtf_kedro.face.blend import fill_holes
+from phadtf_kedro.video.ffmpeg import VideoFile
+
+
+def background_frames(video: VideoFile, needed: np.ndarray) -> dict[int, np.ndarray]:
+    """Full-resolution frames `needed` (indices at 25 fps) of the person's video, decoded once in order."""
+    wanted = set(int(i) for i in np.unique(needed))
+    if not wanted:
+        return {}
+    return {t: frame for t, frame in enumerate(video.frames(0, max(wanted) + 1)) if t in wanted}
+
+
+def face_mask(rgba: np.ndarray, grow_px: int) -> np.ndarray:
+    """The render's coverage, holes filled, dilated by grow_px: uint8 {0, 255} at crop size."""
+    mask = fill_holes(rgba[..., 3] >= 128).astype(np.uint8) * 255
+    if grow_px > 0:
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
+    return mask
+
+
+def paste_back(refined: np.ndarray, mask: np.ndarray, frame: np.ndarray, box: np.ndarray,
+               seamless: bool = True) -> np.ndarray:
+    """The full frame with `refined` (G×G) placed in its crop box (x0, y0, side) inside `mask` (S×S, crop size)."""
+    x0, y0, side = (int(v) for v in box)
+    h, w = frame.shape[:2]
+    patch = cv2.resize(refined, (side, side), interpolation=cv2.INTER_CUBIC)
+    region = cv2.resize(mask, (side, side), interpolation=cv2.INTER_NEAREST)
+    # keep 2 px clear of the frame's edges (the box may leave the frame; seamlessClone needs a border)
+    xs, ys = np.arange(side) + x0, np.arange(side) + y0
+    region[(ys < 2) | (ys >= h - 2), :] = 0
+    region[:, (xs < 2) | (xs >= w - 2)] = 0
+    if not region.any():
+        return frame.copy()
+    bx, by, bw, bh = cv2.boundingRect(region)
+    if not seamless:
+        out = frame.copy()
+        sub = region[by:by + bh, bx:bx + bw, None] > 0
+        view = out[y0 + by:y0 + by + bh, x0 + bx:x0 + bx + bw]
+        view[...] = np.where(sub, patch[by:by + bh, bx:bx + bw], view)
+        return out
+    src = np.ascontiguousarray(patch[by:by + bh, bx:bx + bw])
+    sub = np.ascontiguousarray(region[by:by + bh, bx:bx + bw])
+    center = (x0 + bx + bw // 2, y0 + by + bh // 2)
+    return cv2.seamlessClone(src, np.ascontiguousarray(frame), sub, center, cv2.NORMAL_CLONE)
