@@ -1,6 +1,8 @@
 """Project pipelines: each stage is found by `find_pipelines`; the user-facing ones are composed here.
 
-- `finetune`: everything that learns one person from their video (today: preprocessing → reconstruction → rendering → audio_motion → blending; refinement runs on its own until it meets its targets).
+- `finetune`: everything that learns one person from their video and measures the result: preprocessing →
+  reconstruction → rendering → audio_motion → blending → refinement → evaluation.
+- `generate` (its own folder): a finetuned person says any audio.
 - `demo_sample`: writes the embedded demo person's video, data/01_raw/videos/demo.mp4.
 """
 
@@ -12,7 +14,8 @@ from kedro.framework import project
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-FINETUNE_STAGES = ["preprocessing", "reconstruction", "rendering", "audio_motion", "blending"]
+FINETUNE_STAGES = ["preprocessing", "reconstruction", "rendering", "audio_motion", "blending", "refinement",
+                   "evaluation"]
 
 
 @contextlib.contextmanager

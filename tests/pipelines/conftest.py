@@ -12,7 +12,6 @@ def run31(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("p31") / "project")
     add_video(project, "31", shared(VIDEO_31))
     run_session(project, "finetune", env="tiny", person_id="31")
-    run_session(project, "refinement", env="tiny", person_id="31")  # not in finetune until it meets its targets
     return project
 
 

@@ -50,6 +50,13 @@ def rotation(poses: np.ndarray) -> np.ndarray:
 POSE_SOURCES = ("predicted", "reference")
 
 
+def replay_index(n_reference: int, n_frames: int) -> np.ndarray:
+    """Frames 0, 1, …, n−1, n−2, …, 0, 1, … of a reference of n frames: replayed from the start, bouncing at the ends."""
+    t = np.arange(n_frames)
+    period = max(2 * n_reference - 2, 1)
+    return np.where(t % period < n_reference, t % period, period - t % period)
+
+
 def choose_poses(predicted: np.ndarray, reference: np.ndarray, source: str = "predicted", amplitude: float = 1.0,
                  person_mean: np.ndarray | None = None) -> np.ndarray:
     """The head poses a generated video uses, (T, 6).
@@ -62,8 +69,5 @@ def choose_poses(predicted: np.ndarray, reference: np.ndarray, source: str = "pr
         mean = predicted.mean(axis=0) if person_mean is None else np.asarray(person_mean, np.float64)
         return mean + amplitude * (np.asarray(predicted, np.float64) - mean)
     if source == "reference":
-        n, t = len(reference), np.arange(len(predicted))
-        period = max(2 * n - 2, 1)
-        index = np.where(t % period < n, t % period, period - t % period)
-        return np.asarray(reference, np.float64)[index]
+        return np.asarray(reference, np.float64)[replay_index(len(reference), len(predicted))]
     raise ValueError(f"pose source {source!r}: expected one of {', '.join(POSE_SOURCES)}")

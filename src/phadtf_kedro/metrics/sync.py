@@ -31,3 +31,19 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 3 or np.ptp(a) <= 1e-9 * max(1.0, np.abs(a).max()) or np.ptp(b) <= 1e-9 * max(1.0, np.abs(b).max()):
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def sync_offset(mouth: np.ndarray, envelope: np.ndarray, max_lag: int = 10) -> tuple[int, float]:
+    """(lag, peak correlation) of mouth opening against the speech envelope over lags −max_lag…max_lag frames.
+
+    A positive lag means the mouth moves `lag` frames after the sound. NaN frames are dropped per lag; a constant
+    track gives (0, 0.0)."""
+    best_lag, best = 0, -np.inf
+    n = len(mouth)
+    for lag in range(-max_lag, max_lag + 1):
+        m = mouth[max(lag, 0):n + min(lag, 0)]
+        e = envelope[max(-lag, 0):n - max(lag, 0)]
+        c = correlation(np.asarray(m, np.float64), np.asarray(e, np.float64))
+        if c > best:
+            best_lag, best = lag, c
+    return (best_lag, float(best)) if best != 0.0 else (0, 0.0)

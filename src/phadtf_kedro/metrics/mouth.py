@@ -1,0 +1,49 @@
+"""Mouth figures from tracked landmarks (MediaPipe's 478-point mesh): LMD and mouth opening.
+
+LMD (landmark distance, as in Chen et al. 2018) is the mean distance between the lip landmarks tracked on a generated
+frame and on the real frame. The generated face sits in another crop box than the real one, so the generated points
+are first aligned to the real ones by the similarity transform (Umeyama) that best maps the rigid, mouth-free points
+(eye corners, nose, brow, face contour) onto each other; only then are the lips compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# MediaPipe FACEMESH_LIPS: outer and inner lip contours (40 points)
+LIPS = np.array([61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409,
+                 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415])
+# rigid points for alignment: eye corners, nose bridge and tip, brows, temples, forehead
+RIGID = np.array([33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 70, 105, 107, 336, 334, 300, 10, 151, 234, 454])
+INNER_LIP = (13, 14)  # upper and lower inner lip, on the midline
+EYE_CORNERS = (33, 263)
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Scale s, rotation R (2×2), translation t minimizing Σ‖s·R·src + t − dst‖² (Umeyama 1991)."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ d @ vt
+    scale = float(np.trace(np.diag(sig) @ d) / a.var(axis=0).sum())
+    return scale, rot, mu_d - scale * rot @ mu_s
+
+
+def landmark_distance(generated: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """Per frame LMD (pixels of the landmarks' scale) for (T, 478, ≥2) tracks; NaN where either frame has no face."""
+    out = np.full(len(generated), np.nan)
+    for t, (g, r) in enumerate(zip(generated, real)):
+        if not (np.isfinite(g[:, :2]).all() and np.isfinite(r[:, :2]).all()):
+            continue
+        s, rot, shift = similarity_transform(g[RIGID, :2].astype(np.float64), r[RIGID, :2].astype(np.float64))
+        lips = s * g[LIPS, :2] @ rot.T + shift
+        out[t] = np.linalg.norm(lips - r[LIPS, :2], axis=1).mean()
+    return out
+
+
+def mouth_opening(landmarks: np.ndarray) -> np.ndarray:
+    """Inner-lip gap over the eye-corner distance, per frame (T,); NaN without a face."""
+    gap = np.linalg.norm(landmarks[:, INNER_LIP[0], :2] - landmarks[:, INNER_LIP[1], :2], axis=1)
+    eyes = np.linalg.norm(landmarks[:, EYE_CORNERS[0], :2] - landmarks[:, EYE_CORNERS[1], :2], axis=1)
+    return gap / eyes

@@ -1,0 +1,26 @@
+"""Wiring of the evaluation pipeline (see nodes.py for what each step does)."""
+
+from kedro.pipeline import Node, Pipeline
+
+from phadtf_kedro.pipelines.evaluation import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(nodes.evaluation_plan,
+                 ["heldout_motion", "face_coefficients", "params:audio_motion.generation", "params:blending",
+                  "params:evaluation"], "evaluation_plan", name="evaluation_plan"),
+            Node(nodes.evaluation_frames,
+                 ["face_model", "refinement_gan", "face_crops", "face_tracks", "evaluation_plan", "params:blending"],
+                 "evaluation_frames", name="evaluation_frames"),
+            Node(nodes.track_evaluation_frames, ["evaluation_frames", "params:evaluation"], "evaluation_landmarks",
+                 name="track_evaluation_frames"),
+            Node(nodes.evaluation_table,
+                 ["evaluation_frames", "evaluation_landmarks", "evaluation_plan", "face_coefficients", "audio_16k",
+                  "params:evaluation"],
+                 ["evaluation_report", "evaluation_metrics", "evaluation_plots", "evaluation_contact_sheet"],
+                 name="evaluation_table"),
+        ],
+        tags="evaluation",
+    )

@@ -1,0 +1,77 @@
+"""generate on the real person 31 (tiny preset, from the finetune fixture) driven by 3 s of GRID speech: the videos
+exist, play in a browser (H.264 + AAC), last as long as the audio, and the run is logged; bad audio stops in one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from phadtf_kedro.datasets import RefinementGANDataset
+from phadtf_kedro.face.model import FaceModel
+from phadtf_kedro.synthesis.stream import Synthesizer
+from phadtf_kedro.video.ffmpeg import probe
+from tests.conftest import SHARED_DATA, run_cli, run_session, shared
+from tests.pipelines.conftest import finetune_run, load31
+
+pytestmark = pytest.mark.slow
+GRID = SHARED_DATA / "audio" / "grid_lwbsza_3s.wav"
+
+
+@pytest.fixture(scope="module")
+def generated31(run31):
+    audio = run31 / "data" / "01_raw" / "audio" / "grid.wav"
+    audio.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shared(GRID), audio)
+    run_session(run31, "generate", env="tiny", person_id="31", audio="grid")
+    return run31
+
+
+def test_generated_videos_play_with_the_audio(generated31):
+    folder = generated31 / "data" / "07_model_output" / "31" / "generated" / "grid" / "videos"
+    audio_s = sf.info(str(GRID)).duration
+    sizes = {"video": (1280, 720), "crop": (64, 64), "preview": (192, 64)}
+    for name, size in sizes.items():
+        info = probe(folder / f"{name}.mp4")
+        assert (info.video_codec, info.audio_codec) == ("h264", "aac")
+        assert (info.width, info.height) == size
+        assert abs(info.duration - audio_s) <= 0.04 + 0.03  # ±1 frame, plus AAC's frame padding
+    report = json.loads((generated31 / "data" / "08_reporting" / "31" / "generate_grid.json").read_text())
+    assert report["frames"] == round(audio_s * 25)
+    client, run = finetune_run(generated31, "generate")
+    assert run.data.metrics["generate.frames"] == report["frames"]
+    logged = [a.path for a in client.list_artifacts(run.info.run_id, "generate/grid")]
+    assert {"generate/grid/video.mp4", "generate/grid/crop.mp4", "generate/grid/preview.mp4"} <= set(logged)
+    plan = load31(generated31, "07_model_output", "generated/grid/plan.npz")
+    train = load31(generated31, "04_feature", "coefficients.npz")["train"]
+    assert train[plan["background"]].all()  # backgrounds only ever come from the training frames
+
+
+def test_streaming_in_chunks_equals_one_pass(generated31):
+    """The chunked refinement (one frame of context across chunk edges) gives exactly the frames of a single pass."""
+    data = generated31 / "data"
+    plan = load31(generated31, "07_model_output", "generated/grid/plan.npz")
+    coeffs, background = plan["coefficients"][:20], plan["background"][:20]
+    gan = RefinementGANDataset(str(data / "06_models" / "31" / "refinement_gan.safetensors")).load()
+    model = FaceModel.from_arrays(load31(generated31, "06_models", "face_model.npz"))
+    crops, tracks = load31(generated31, "02_intermediate", "face_crops.npz"), load31(generated31, "03_primary",
+                                                                                       "face_tracks.npz")
+    outs = [np.stack([f.refined for f in Synthesizer(model, gan, crops["crops"], tracks["crop_affine"], chunk=c)
+                      .frames(coeffs, background)]) for c in (3, 100)]
+    assert outs[0].shape == (20, 64, 64, 3) and np.array_equal(outs[0], outs[1])
+
+
+def test_bad_driving_audio_stops_in_one_line_and_keeps_the_video(generated31):
+    video = generated31 / "data" / "07_model_output" / "31" / "generated" / "grid" / "videos" / "video.mp4"
+    before = video.read_bytes()
+    missing = run_cli(generated31, "--pipelines=generate", "--env=tiny", "--params", "person_id=31,audio=nothing")
+    assert missing.returncode != 0 and "data/01_raw/audio/nothing.wav: driving audio not found" in missing.stderr
+    silent = generated31 / "data" / "01_raw" / "audio" / "grid.wav"
+    sf.write(silent, np.zeros(16000, np.float32), 16000)
+    result = run_cli(generated31, "--pipelines=generate", "--env=tiny", "--params", "person_id=31,audio=grid")
+    assert result.returncode != 0 and "grid.wav: audio is silent" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert video.read_bytes() == before
