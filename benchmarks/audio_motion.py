@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     from phadtf_kedro.pipelines.audio_motion import nodes
 
-    params = yaml.safeload_npz((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
+    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "project")
         add_video(project, "bench", Path(args.video))

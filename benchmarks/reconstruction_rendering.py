@@ -33,7 +33,7 @@ def main() -> None:
     from phadtf_kedro.face.sequence import render_sequence
     from phadtf_kedro.pipelines.reconstruction import nodes
 
-    params = yaml.safeload_npz((ROOT / "conf" / "base" / "parameters_reconstruction.yml").read_text())["reconstruction"]
+    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_reconstruction.yml").read_text())["reconstruction"]
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp) / "project")
         add_video(project, "bench", Path(args.video))

@@ -18,11 +18,14 @@ def test_heldout_frames_are_refined_and_measured(run31):
     refined = load31(run31, "07_model_output", "refined_heldout.npz")
     assert refined["refined"].shape == (307, 64, 64, 3) and (refined["frames"] == np.arange(300, 607)).all()
     report = json.loads((run31 / "data" / "08_reporting" / "31" / "refinement.json").read_text())
-    for name in ("refined_psnr", "blended_psnr", "refined_ssim", "blended_ssim"):
+    for name in ("refined_psnr", "blended_psnr", "refined_ssim", "blended_ssim", "own_refined_psnr", "own_blended_psnr",
+                 "own_refined_ssim", "own_blended_ssim"):
         assert np.isfinite(report[name])
     client, run = finetune_run(run31)
     assert run.data.metrics["refinement.blended_psnr"] == pytest.approx(report["blended_psnr"])
     assert len(client.get_metric_history(run.info.run_id, "refinement.train.l1")) == 1  # one epoch (tiny)
+    assert "refinement/samples/epoch_001.png" in [a.path for a in client.list_artifacts(run.info.run_id,
+                                                                                        "refinement/samples")]
     assert "refinement/refinement_contact_sheet.png" in [a.path for a in client.list_artifacts(run.info.run_id,
                                                                                                 "refinement")]
 

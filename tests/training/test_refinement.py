@@ -68,3 +68,42 @@ def test_refine_frames_uses_the_memory(tmp_path):
     out = refine_frames(model, blended, np.arange(1, 9))
     assert out.shape == (8, 32, 32, 3) and out.dtype == np.uint8
     assert int((model.memory.age == 0).sum()) >= 1  # slots were written during training
+
+
+KILL_SCRIPT = """
+import sys, time
+from tests.training.test_refinement import frames, fresh, KILL_CFG
+from phadtf_kedro.training.refinement import train_gan
+train_gan(fresh(), *frames(), KILL_CFG, sys.argv[1], on_epoch=lambda e, l: time.sleep(0.3))
+"""
+KILL_CFG = GANTrainConfig(epochs=4, lr=1e-3, load_size=36, batch_size=2, checkpoint_every=2)
+
+
+@pytest.mark.slow
+def test_kill_9_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from phadtf_kedro.training.checkpoint import read_meta
+
+    blended, real = frames()
+    reference = fresh()
+    done = train_gan(reference, blended, real, KILL_CFG, tmp_path / "reference.safetensors")
+    path = tmp_path / "gan.safetensors"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path)], env={**os.environ, "PYTHONPATH": os.getcwd()})
+    deadline = time.time() + 120
+    while time.time() < deadline and not (path.is_file() and read_meta(path)["epoch"] >= 1
+                                          and read_meta(path)["batches_done"] > 0):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stopped = read_meta(path)
+    assert 0 < stopped["step"] < done["steps"], "killed too late to test resuming"
+    resumed = fresh()
+    result = train_gan(resumed, blended, real, KILL_CFG, path)
+    assert result["resumed_from_step"] == stopped["step"] and result["steps"] == done["steps"]
+    for (name, a), b in zip(reference.state_dict().items(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
