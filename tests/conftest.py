@@ -82,3 +82,21 @@ def run_cli(project: Path, *args: str, timeout: int = 900) -> subprocess.Complet
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")
+
+
+def kill_mid_training(script: str, checkpoint: Path, min_epoch: int, timeout: float = 120.0) -> dict:
+    """Run a training `script` (argv[1] = checkpoint path) in a child process, SIGKILL it once its checkpoint is
+    mid-epoch at epoch ≥ min_epoch, and return that checkpoint's metadata."""
+    import signal
+    import time
+
+    from phadtf_kedro.training.checkpoint import read_meta
+
+    proc = subprocess.Popen([sys.executable, "-c", script, str(checkpoint)], env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.time() + timeout
+    while time.time() < deadline and not (checkpoint.is_file() and read_meta(checkpoint)["batches_done"] > 0
+                                          and read_meta(checkpoint)["epoch"] >= min_epoch):
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return read_meta(checkpoint)

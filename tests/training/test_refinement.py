@@ -9,6 +9,7 @@ from skimage import data as skdata
 
 from phadtf_kedro.training import refinement as rf
 from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
+from tests.conftest import kill_mid_training
 
 TINY = GANConfig(size=32, ngf=8, ndf=8, id_dim=16, key_dim=16, encoder_width=8, slots=8)
 
@@ -81,26 +82,11 @@ KILL_CFG = GANTrainConfig(epochs=4, lr=1e-3, load_size=36, batch_size=2, checkpo
 
 @pytest.mark.slow
 def test_kill_9_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from phadtf_kedro.training.checkpoint import read_meta
-
     blended, real = frames()
     reference = fresh()
     done = train_gan(reference, blended, real, KILL_CFG, tmp_path / "reference.safetensors")
     path = tmp_path / "gan.safetensors"
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path)], env={**os.environ, "PYTHONPATH": os.getcwd()})
-    deadline = time.time() + 120
-    while time.time() < deadline and not (path.is_file() and read_meta(path)["epoch"] >= 1
-                                          and read_meta(path)["batches_done"] > 0):
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stopped = read_meta(path)
+    stopped = kill_mid_training(KILL_SCRIPT, path, min_epoch=1)
     assert 0 < stopped["step"] < done["steps"], "killed too late to test resuming"
     resumed = fresh()
     result = train_gan(resumed, blended, real, KILL_CFG, path)

@@ -1,19 +1,14 @@
 """Training resumes after kill -9 mid-epoch and ends exactly where an uninterrupted run ends; early stopping keeps the
 best validation epoch."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
 import torch
 
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-from phadtf_kedro.training.checkpoint import read_meta
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
+from tests.conftest import kill_mid_training
 
 TINY = ATCNetConfig(conv_channels=(4, 8, 8, 8, 16), fc=(32, 32), lstm_hidden=32, lstm_layers=2, dropout=0.3)
 CFG = TrainConfig(epochs=8, lr=1e-3, clip_stride=2, checkpoint_every=3, batch_size=8)
@@ -46,15 +41,7 @@ def test_kill_9_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     reference = fresh()
     done = train(reference, data(), CFG, tmp_path / "reference.safetensors", {"test": 1})
     path = tmp_path / "resume.safetensors"
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(path)], env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (path.is_file() and read_meta(path)["batches_done"] > 0
-                                          and read_meta(path)["epoch"] >= 2):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    stopped = read_meta(path)
+    stopped = kill_mid_training(SCRIPT, path, min_epoch=2)
     assert 0 < stopped["step"] < done["steps"], "killed too late to test resuming"
     resumed = fresh()
     result = train(resumed, data(), CFG, path, {"test": 1})
