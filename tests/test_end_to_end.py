@@ -1,4 +1,5 @@
-"""The README's main job on a fresh project: make the demo person, then the user's exact finetune command."""
+"""The README's main job on a fresh project: make the demo person, the user's exact finetune command, then generate
+a video of the demo person saying a sentence it never said."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 import mlflow
 import numpy as np
+import soundfile as sf
 import pytest
 
 from phadtf_kedro.video.ffmpeg import probe
@@ -44,6 +46,20 @@ def test_demo_person_end_to_end(project):
     motion = json.loads((project / "data" / "08_reporting" / "demo" / "audio_motion.json").read_text())
     assert motion["start"] == "scratch" and motion["heldout_frames"] == report["frames"] - 300
     assert np.isfinite(metrics["audio_motion.expression_mse"]) and np.isfinite(metrics["audio_motion.jaw_corr"])
+    assert {"evaluation.ours.lmd", "evaluation.static.lmd", "evaluation.replay.sync_corr", "evaluation.ours.hs",
+            "refinement.refined_psnr"} <= set(metrics)
+
+    # the second README command: the demo person says data/01_raw/audio/demo.wav (written by demo_sample)
+    speech = project / "data" / "01_raw" / "audio" / "demo.wav"
+    generated = run_cli(project, "--pipelines=generate", "--env=tiny", "--params", "person_id=demo,audio=demo")
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    audio_s = sf.info(str(speech)).duration
+    for name in ("video", "crop", "preview"):
+        out = probe(project / "data" / "07_model_output" / "demo" / "generated" / "demo" / "videos" / f"{name}.mp4")
+        assert (out.video_codec, out.audio_codec, out.fps) == ("h264", "aac", 25)
+        assert abs(out.duration - audio_s) <= 0.07  # ±1 frame, plus AAC's padding
+    gen_runs = client.search_runs([runs[0].info.experiment_id], filter_string="attributes.run_name = 'generate'")
+    assert len(gen_runs) == 1 and gen_runs[0].data.metrics["generate.frames"] == round(audio_s * 25)
 
 
 def test_demo_video_is_deterministic(tmp_path):
