@@ -30,6 +30,8 @@ benchmark: install
 	$(BIN)/python benchmarks/preprocessing_throughput.py
 	$(BIN)/python benchmarks/reconstruction_rendering.py
 	$(BIN)/python benchmarks/audio_motion.py
+	$(BIN)/python benchmarks/refinement.py
+	$(BIN)/python benchmarks/generate.py
 
 viz: install
 	$(BIN)/kedro viz run --host 127.0.0.1
