@@ -7,8 +7,8 @@ import json
 
 import mlflow
 import numpy as np
-import soundfile as sf
 import pytest
+import soundfile as sf
 
 from phadtf_kedro.video.ffmpeg import probe
 from tests.conftest import run_cli
