@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.progress import Progress
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
     windows = [torch.as_tensor(w, dtype=torch.float32) for w in data.windows]
     targets = [torch.as_tensor(t, dtype=torch.float32) for t in data.targets]
     model.train()
+    progress = Progress(log, "ATCNet training", cfg.epochs, "epochs", every=0.0)
     while epoch < cfg.epochs:
         order = np.random.default_rng([cfg.seed, epoch]).permutation(len(clips))
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
@@ -134,6 +136,7 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
             model.train()
         save_checkpoint(checkpoint, model, {**base_meta, **best, "epoch": epoch, "batches_done": 0, "step": step},
                         optimizer)
+        progress.update(epoch, f"loss {losses.get('loss', float('nan')):.4f}")
         if on_epoch and n_done:
             on_epoch(epoch, losses)
             model.train()

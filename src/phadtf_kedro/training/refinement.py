@@ -12,6 +12,7 @@ loss. Then the memory is updated with (query, identity).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,7 +28,10 @@ from phadtf_kedro.models.discriminator import PatchDiscriminator
 from phadtf_kedro.models.generator import Generator, GeneratorConfig
 from phadtf_kedro.models.losses import adversarial, mask_penalty, total_variation
 from phadtf_kedro.models.memory import FeatureEncoder, Memory
+from phadtf_kedro.progress import Progress
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def train_gan(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, cfg: 
         state = load_checkpoint(checkpoint, model, config, optimizers)
         epoch, done, step, resumed = state["epoch"], state["batches_done"], state["step"], state["step"]
     model.train()
+    progress = Progress(log, "GAN training", cfg.epochs * len(centers), "frames")
     while epoch < cfg.epochs:
         rng = np.random.default_rng([cfg.seed, epoch])
         order = rng.permutation(centers)
@@ -129,6 +134,8 @@ def train_gan(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, cfg: 
             step += 1
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
+            progress.update(epoch * len(centers) + int(batches[b][-1]) + 1, f"epoch {epoch + 1}/{cfg.epochs}, "
+                            f"L1 {losses['l1']:.3f}")
             if step % cfg.checkpoint_every == 0 and b + 1 < len(batches):
                 save_checkpoint(checkpoint, model, {**base, "epoch": epoch, "batches_done": b + 1, "step": step},
                                 optimizers)

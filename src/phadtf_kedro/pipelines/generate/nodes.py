@@ -3,6 +3,7 @@ render → blend → refine → paste-back video, encoded with the audio muxed i
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import cv2
@@ -13,6 +14,7 @@ from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
 from phadtf_kedro.synthesis.paste import background_frames, face_mask, paste_back
 from phadtf_kedro.synthesis.plan import plan_from_prediction
@@ -21,6 +23,7 @@ from phadtf_kedro.training.refinement import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile, probe
 
 FPS = 25.0
+log = logging.getLogger(__name__)
 
 
 def driven_motion(atcnet: ATCNet, driving_audio: Audio) -> dict[str, np.ndarray]:
@@ -50,7 +53,9 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
 
     def frames():
         backgrounds = background_frames(raw_video, plan["background"])
+        progress = Progress(log, "generating", len(plan["background"]), "frames")
         for f in synth.frames(plan["coefficients"], plan["background"]):
+            progress.update(f.index + 1)
             full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), backgrounds[f.background],
                               boxes[f.background], params["seamless"])
             g = f.refined.shape[0]
