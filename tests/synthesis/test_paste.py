@@ -16,14 +16,14 @@ def scene():
     return frame, refined, rgba
 
 
-def test_hard_paste_lands_in_the_box_inside_the_mask():
+def test_feathered_paste_lands_in_the_box_inside_the_mask():
     frame, refined, rgba = scene()
     out = paste_back(np.full((32, 32, 3), 250, np.uint8), face_mask(rgba, 0), frame, np.array([40, 20, 64]),
                      seamless=False)
     changed = np.argwhere((out != frame).any(axis=2))
-    assert changed[:, 0].min() == 20 + 16 and changed[:, 0].max() == 20 + 47  # rows: y0 + mask rows
-    assert changed[:, 1].min() == 40 + 16 and changed[:, 1].max() == 40 + 47
-    assert (out[36:68, 56:88] == 250).all()
+    assert changed[:, 0].min() >= 20 + 16 and changed[:, 0].max() <= 20 + 47  # rows: y0 + mask rows
+    assert changed[:, 1].min() >= 40 + 16 and changed[:, 1].max() <= 40 + 47
+    assert (out[44:60, 64:80] == 250).all()  # the inside is the patch; only the rim is feathered
 
 
 def test_seamless_paste_changes_only_the_masked_region():
