@@ -24,6 +24,7 @@ from phadtf_kedro.face.shape import PersonalShape, to_camera
 
 N_EXPRESSION = 52
 EXPRESSION, POSE, LIGHT = slice(0, 52), slice(52, 58), slice(58, 85)
+TRANSLATION = slice(55, 58)  # tx, ty, tz (cm) inside POSE
 N_COEFFICIENTS = N_EXPRESSION + len(POSE_NAMES) + N_LIGHT
 
 

@@ -1,8 +1,9 @@
 """What each generated frame shows: its 85 coefficients and the training frame whose background it sits on.
 
 Expression comes from ATCNet; the head pose from ATCNet or the person's own track (`face.pose.choose_poses`); the
-background is matched to that pose among the training frames (`face.blend.match_backgrounds`), and the lighting is
-the matched frame's own, so the face is lit like the room it is pasted into.
+background is matched to that pose's angles among the training frames (`face.blend.match_backgrounds`). The render
+then takes the matched frame's head *position* (translation) and lighting: the face must sit on the head that is in
+the background frame, lit like that room; a translation of its own would float the face beside that head.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from phadtf_kedro.face.blend import match_backgrounds
-from phadtf_kedro.face.model import LIGHT, POSE, check_coefficients, pack
+from phadtf_kedro.face.model import LIGHT, POSE, TRANSLATION, check_coefficients, pack
 from phadtf_kedro.face.pose import choose_poses
 
 
@@ -26,7 +27,9 @@ def plan_frames(expression: np.ndarray, poses: np.ndarray, face_coefficients: di
     train = training_frames(face_coefficients)
     index, keys = match_backgrounds(poses[:, :3], coeffs[train][:, POSE][:, :3], window, taps)
     background = train[index]
-    planned = pack(np.clip(expression, 0.0, 1.0), poses, coeffs[background][:, LIGHT]).astype(np.float32)
+    on_head = np.array(poses, np.float64, copy=True)
+    on_head[:, 3:6] = coeffs[background][:, TRANSLATION]
+    planned = pack(np.clip(expression, 0.0, 1.0), on_head, coeffs[background][:, LIGHT]).astype(np.float32)
     return {"coefficients": planned, "background": background.astype(np.int32), "keyframes": keys.astype(np.int32)}
 
 

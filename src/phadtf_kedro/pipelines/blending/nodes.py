@@ -2,7 +2,8 @@
 
 Training frames are blended onto themselves (the render of frame t over the crop of frame t: what the GAN learns to
 turn back into the real crop). Held-out frames, from their reconstructed coefficients, get backgrounds matched by pose
-among the training frames only, and are rendered in the matched frame's crop box (that is where the head is in it).
+among the training frames only, and are rendered in the matched frame's crop box with its head position (translation)
+and lighting: that is where the head is in it, and how it is lit (generation does the same, see synthesis/plan.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from phadtf_kedro.face.blend import composite, match_backgrounds
-from phadtf_kedro.face.model import POSE, FaceModel, check_coefficients
+from phadtf_kedro.face.model import LIGHT, POSE, TRANSLATION, FaceModel, check_coefficients
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.face.sheet import comparison_sheet
 from phadtf_kedro.metrics.image import psnr, ssim
@@ -50,6 +51,8 @@ def blend_heldout_frames(face_model: dict[str, np.ndarray], face_coefficients: d
     if len(frames) == 0:
         return {"blended": np.zeros((0, size, size, 3), np.uint8), "frames": frames, "background": background}
     coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")[frames].copy()
+    coeffs[:, TRANSLATION] = face_coefficients["coefficients"][background][:, TRANSLATION]  # on the background's head,
+    coeffs[:, LIGHT] = face_coefficients["coefficients"][background][:, LIGHT]  # in its light (as generation does)
     renders = render_sequence(model, coeffs, face_tracks["crop_affine"][background], size, params["samples"],
                               outputs=("rgba",))
     blended = np.stack([composite(r.rgba, crops[b], params["erode_px"], params["feather_sigma"])
