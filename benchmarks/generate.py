@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--project", help="an already finetuned project folder")
     parser.add_argument("--person", default="bench")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--params", default="", help="more runtime parameters, e.g. generate.seamless=false")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(args.project) if args.project else finetuned_project(Path(tmp), Path(args.video))
@@ -60,17 +61,18 @@ def main() -> None:
         env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
         start = time.perf_counter()
         proc = subprocess.run([KEDRO, "run", "--pipelines=generate", "--params",
-                               f"person_id={args.person},audio=bench_minute"], cwd=project, env=env,
+                               f"person_id={args.person},audio=bench_minute" + (f",{args.params}" if args.params else "")], cwd=project, env=env,
                               capture_output=True, text=True)
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(proc.stderr[-3000:])
         peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
-        print(f"audio: {args.seconds:.0f} s ({SPEECH.name} repeated)  project: {project}  person: {args.person}")
+        print(f"audio: {args.seconds:.0f} s ({SPEECH.name} repeated)  project: {project}  person: {args.person}  "
+              f"params: {args.params or '-'}")
         print(f"generate (whole command): {wall:.1f} s  →  real-time factor {args.seconds / wall:.2f} "
               f"({args.seconds * 25 / wall:.1f} frames/s; target ≥ 1.0)")
         print(f"peak memory of the largest process: {peak_gb:.2f} GB (target < 4 GB)")
-        (audio).unlink()
+        audio.unlink()
 
 
 if __name__ == "__main__":
