@@ -47,3 +47,8 @@ def test_fill_holes_and_composite():
     assert np.abs(out[10, 10].astype(int) - [200, 100, 50]).max() <= 3  # well inside: the render
     edge = out[5:9, 20, 0].astype(int)
     assert (np.diff(edge) >= 0).all() and 10 < edge[1] < 200  # feathered edge ramps up inward
+
+
+def test_nothing_to_match_gives_nothing():
+    index, keys = match_backgrounds(np.zeros((0, 3)), np.zeros((5, 3)))
+    assert index.shape == keys.shape == (0,)

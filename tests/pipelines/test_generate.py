@@ -64,7 +64,11 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
                                                                                        "face_tracks.npz")
     outs = [np.stack([f.refined for f in Synthesizer(model, gan, crops["crops"], tracks["crop_affine"], chunk=c)
                       .frames(coeffs, background)]) for c in (3, 100)]
-    assert outs[0].shape == (20, 64, 64, 3) and np.array_equal(outs[0], outs[1])
+    assert outs[0].shape == (20, 64, 64, 3)
+    diff = np.abs(outs[0].astype(int) - outs[1])
+    # identical up to float rounding between batch sizes (seen: one channel value off by 1 in 20 frames); a wrong
+    # neighbour at a chunk edge would change whole frames
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
 
 
 def test_bad_driving_audio_stops_in_one_line_and_keeps_the_video(generated31):

@@ -38,6 +38,8 @@ def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | N
     """Per query frame, the index of a candidate (training) frame to use as background.
 
     query (T, 3) and candidates (N, 3) are pose angles. Returns (per-frame indices (T,), keyframe times)."""
+    if len(query) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     keys = keyframes(smooth_track(query, taps))
     smooth = smooth_track(query, taps)
     chosen, previous = [], None

@@ -12,6 +12,7 @@ from tests.conftest import KATIE_8S, VIDEO_31, add_video, ffmpeg, make_project, 
 
 pytestmark = pytest.mark.slow
 SHORT = {"preprocessing": {"min_seconds": 2}}  # short test clips; the 12 s rule has its own test (katie_8s)
+STAGE = "preprocessing"  # where every check here lives (the CLI tests below run the user's finetune command)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def clips(tmp_path_factory):
 def proj(tmp_path_factory, clips):
     project = make_project(tmp_path_factory.mktemp("bad") / "project")
     add_video(project, "other", clips / "ok.mp4")
-    run_session(project, person_id="other", **SHORT)
+    run_session(project, STAGE, person_id="other", **SHORT)
     return project
 
 
@@ -52,7 +53,7 @@ def _fails(project, person, clip, match, **params):
         add_video(project, person, clip)
     before_other, before_self = _digest(project, "other"), _digest(project, person)
     with pytest.raises(PhadtfError, match=match) as info:
-        run_session(project, person_id=person, **(params or SHORT))
+        run_session(project, STAGE, person_id=person, **(params or SHORT))
     assert "\n" not in str(info.value)
     assert _digest(project, "other") == before_other and _digest(project, person) == before_self
     return str(info.value)
@@ -101,7 +102,7 @@ def test_failed_rerun_keeps_earlier_outputs(proj, clips):
 def test_other_frame_rates_are_resampled(tmp_path, clips, fps):
     project = make_project(tmp_path / "prôjet données")  # a non-ASCII path on the way, too
     add_video(project, "p", clips / f"fps{fps}.mp4")
-    run_session(project, person_id="p", **SHORT)
+    run_session(project, STAGE, person_id="p", **SHORT)
     import numpy as np
 
     with np.load(project / "data" / "03_primary" / "p" / "face_tracks.npz") as tracks:
