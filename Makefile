@@ -1,4 +1,4 @@
-# Two commands: `make demo` (install everything, make the demo person, run finetune on it) and `make test`.
+# Two commands: `make demo` (install everything, make the demo person, finetune on it, generate a video) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -22,6 +22,7 @@ demo-video: install
 
 demo: demo-video
 	$(BIN)/kedro run --pipelines=finetune --params person_id=demo
+	$(BIN)/kedro run --pipelines=generate --params person_id=demo,audio=demo
 
 test: install
 	$(BIN)/python -m pytest -q
