@@ -10,19 +10,13 @@ time.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session  # noqa: E402
+from bench import VIDEO_31, base_params, load_npz, project_with
 
 
 def main() -> None:
@@ -31,12 +25,9 @@ def main() -> None:
     args = parser.parse_args()
     from phadtf_kedro.pipelines.audio_motion import nodes
 
-    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
+    params = base_params("audio_motion")
     with tempfile.TemporaryDirectory() as tmp:
-        project = make_project(Path(tmp) / "project")
-        add_video(project, "bench", Path(args.video))
-        run_session(project, "preprocessing", person_id="bench")
-        run_session(project, "reconstruction", env="tiny", person_id="bench")
+        project = project_with(Path(tmp), Path(args.video), ["preprocessing", "reconstruction"])
         feature = project / "data" / "04_feature" / "bench"
         motion = nodes.motion_sequences(load_npz(feature / "coefficients.npz"), load_npz(feature / "mfcc_windows.npz"))
         start = time.perf_counter()

@@ -24,23 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import KEDRO, SHARED_DATA, VIDEO_31, add_video, make_project, run_session  # noqa: E402
+from bench import KEDRO, SHARED_DATA, VIDEO_31, base_params, project_with
 
 SPEECH = SHARED_DATA / "audio" / "obama_weekly_13s.wav"
 
 
 def finetuned_project(root: Path, video: Path) -> Path:
-    project = make_project(root / "project")
-    add_video(project, "bench", video)
-    base = yaml.safe_load((ROOT / "conf" / "base" / "parameters_refinement.yml").read_text())["refinement"]
+    base = base_params("refinement")
     small_gan = {"network": base["network"], "training": {"epochs": 0, "load_size": base["training"]["load_size"]}}
-    run_session(project, "finetune", env="tiny", person_id="bench", refinement=small_gan)
-    return project
+    return project_with(root, video, ["finetune"], refinement=small_gan)
 
 
 def main() -> None:

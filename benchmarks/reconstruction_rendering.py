@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session  # noqa: E402
+from bench import ROOT, VIDEO_31, base_params, load_npz, project_with
 
 
 def main() -> None:
@@ -33,11 +27,9 @@ def main() -> None:
     from phadtf_kedro.face.sequence import render_sequence
     from phadtf_kedro.pipelines.reconstruction import nodes
 
-    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_reconstruction.yml").read_text())["reconstruction"]
+    params = base_params("reconstruction")
     with tempfile.TemporaryDirectory() as tmp:
-        project = make_project(Path(tmp) / "project")
-        add_video(project, "bench", Path(args.video))
-        run_session(project, "preprocessing", person_id="bench")
+        project = project_with(Path(tmp), Path(args.video), ["preprocessing"])
         tracks = load_npz(project / "data" / "03_primary" / "bench" / "face_tracks.npz")
         crops = load_npz(project / "data" / "02_intermediate" / "bench" / "face_crops.npz")
         os.chdir(ROOT)

@@ -11,18 +11,12 @@ size (target ≥ 40 frames/s at 128²). Never fails on time.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import VIDEO_31, add_video, load_npz, make_project, run_session  # noqa: E402
+from bench import VIDEO_31, base_params, load_npz, project_with
 
 
 def main() -> None:
@@ -33,14 +27,11 @@ def main() -> None:
     from phadtf_kedro.pipelines.refinement import nodes
     from phadtf_kedro.training.refinement import refine_frames
 
-    params = yaml.safe_load((ROOT / "conf" / "base" / "parameters_refinement.yml").read_text())["refinement"]
+    params = base_params("refinement")
     schedule = params["training"]["epochs"]
     training = {**params["training"], "epochs": args.epochs or schedule, "sample_every": 10 ** 9}
     with tempfile.TemporaryDirectory() as tmp:
-        project = make_project(Path(tmp) / "project")
-        add_video(project, "bench", Path(args.video))
-        for stage in ("preprocessing", "reconstruction", "rendering", "blending"):
-            run_session(project, stage, env="tiny", person_id="bench")
+        project = project_with(Path(tmp), Path(args.video), ["preprocessing", "reconstruction", "rendering", "blending"])
         blended = load_npz(project / "data" / "05_model_input" / "bench" / "blended_train.npz")
         heldout = load_npz(project / "data" / "05_model_input" / "bench" / "blended_heldout.npz")
         crops = load_npz(project / "data" / "02_intermediate" / "bench" / "face_crops.npz")
