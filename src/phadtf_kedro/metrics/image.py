@@ -1,7 +1,9 @@
-"""Image fidelity figures: PSNR over a set of pixels (the face mask) and over whole images."""
+"""Image fidelity figures: PSNR over a set of pixels (the face mask) and over whole images, SSIM, and the resampling
+that brings frames of different sizes to the one size they are compared at."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -22,3 +24,18 @@ def ssim(predicted: np.ndarray, target: np.ndarray) -> float:
 
     return float(structural_similarity(predicted, target, channel_axis=-1, data_range=255, gaussian_weights=True,
                                        sigma=1.5, use_sample_covariance=False))
+
+
+def mean_ssim(predicted: np.ndarray, target: np.ndarray) -> float:
+    """SSIM averaged over two equally long stacks of uint8 RGB frames."""
+    return float(np.mean([ssim(a, b) for a, b in zip(predicted, target)]))
+
+
+def at_size(images: np.ndarray, size: int) -> np.ndarray:
+    """(N, H, W, C) uint8 frames resampled to (N, size, size, C) with area averaging (a no-op at that size)."""
+    images = np.asarray(images)
+    if images.shape[1:3] == (size, size):
+        return images
+    if len(images) == 0:
+        return np.zeros((0, size, size, *images.shape[3:]), images.dtype)
+    return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])

@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.discriminator import PatchDiscriminator
 from phadtf_kedro.models.generator import Generator, GeneratorConfig
 from phadtf_kedro.models.losses import adversarial, mask_penalty, total_variation
@@ -86,7 +86,7 @@ class RefinementGAN(nn.Module):
 
 def to_tensor(images: np.ndarray, size: int) -> torch.Tensor:
     """(N, H, W, 3) uint8 → (N, 3, size, size) float in [−1, 1] (area resampling)."""
-    resized = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    resized = at_size(images, size)
     return torch.as_tensor(resized).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 

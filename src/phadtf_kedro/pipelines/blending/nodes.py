@@ -16,7 +16,7 @@ from phadtf_kedro.face.blend import composite, match_backgrounds
 from phadtf_kedro.face.model import LIGHT, POSE, TRANSLATION, FaceModel, check_coefficients
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.face.sheet import comparison_sheet
-from phadtf_kedro.metrics.image import psnr, ssim
+from phadtf_kedro.metrics.image import mean_ssim, psnr
 
 
 def blend_training_frames(face_renders: dict[str, np.ndarray], face_crops: dict[str, np.ndarray],
@@ -71,7 +71,7 @@ def blending_report(blended_heldout: dict[str, np.ndarray], face_crops: dict[str
     angles = face_coefficients["coefficients"][:, 52:55].astype(np.float64)
     figures = {
         "heldout_psnr": psnr(blended_heldout["blended"], real),
-        "heldout_ssim": float(np.mean([ssim(b, r) for b, r in zip(blended_heldout["blended"], real)])),
+        "heldout_ssim": mean_ssim(blended_heldout["blended"], real),
         "background_pose_l1_deg": float(np.degrees(np.abs(angles[frames] - angles[background]).sum(axis=1)).mean()),
         "heldout_frames": int(len(frames)),
     }

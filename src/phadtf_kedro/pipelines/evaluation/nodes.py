@@ -20,7 +20,7 @@ from phadtf_kedro.face.model import POSE, FaceModel
 from phadtf_kedro.face.pose import choose_poses, replay_index
 from phadtf_kedro.face.sheet import comparison_sheet
 from phadtf_kedro.face.tracker import FaceTracker, resolve_model_path
-from phadtf_kedro.metrics.image import masked_psnr, psnr, ssim
+from phadtf_kedro.metrics.image import at_size, masked_psnr, mean_ssim, psnr
 from phadtf_kedro.metrics.mouth import landmark_distance, mouth_opening
 from phadtf_kedro.metrics.plots import evaluation_figure
 from phadtf_kedro.metrics.pose import head_pose_similarity, pose_rmse_deg
@@ -54,14 +54,13 @@ def evaluation_frames(face_model: dict[str, np.ndarray], refinement_gan: Refinem
                       plan: dict[str, np.ndarray], blending: dict[str, Any]) -> dict[str, np.ndarray]:
     """Each variant's crops at the GAN's size (the size every figure is measured at)."""
     crops, size = face_crops["crops"], refinement_gan.config.size
-    shrink = lambda ims: np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in ims])  # noqa: E731
     if len(plan["frames"]) == 0:
         return {name: np.zeros((0, size, size, 3), np.uint8) for name in VARIANTS}
     synth = Synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, crops,
                         face_tracks["crop_affine"], blending["samples"], blending["erode_px"], blending["feather_sigma"])
     ours = np.stack([f.refined for f in synth.frames(plan["coefficients"], plan["background"])])
-    return {"ours": ours, "static": shrink(crops[plan["static"]]), "replay": shrink(crops[plan["replay"]]),
-            "real": shrink(crops[plan["frames"]])}
+    return {"ours": ours, "static": at_size(crops[plan["static"]], size),
+            "replay": at_size(crops[plan["replay"]], size), "real": at_size(crops[plan["frames"]], size)}
 
 
 def track_evaluation_frames(frames: dict[str, np.ndarray], params: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -111,7 +110,7 @@ def evaluation_table(frames: dict[str, np.ndarray], landmarks: dict[str, np.ndar
             lmd = landmark_distance(landmarks[name], landmarks["real"])
             row.update(psnr=psnr(frames[name], frames["real"]),
                        psnr_face=masked_psnr(frames[name][face] / 255.0, frames["real"][face] / 255.0),
-                       ssim=float(np.mean([ssim(a, b) for a, b in zip(frames[name], frames["real"])])),
+                       ssim=mean_ssim(frames[name], frames["real"]),
                        lmd=float(np.nanmean(lmd)) if np.isfinite(lmd).any() else float("nan"),
                        pose_rmse_deg=pose_rmse_deg(poses[name], real_pose),
                        hs=head_pose_similarity(poses[name], real_pose, params["hs_bin_deg"]))

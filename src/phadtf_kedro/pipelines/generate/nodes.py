@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.face.model import FaceModel
+from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
@@ -58,9 +58,8 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
             progress.update(f.index + 1)
             full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), backgrounds[f.background],
                               boxes[f.background], params["seamless"])
-            g = f.refined.shape[0]
-            shrink = [cv2.resize(im, (g, g), interpolation=cv2.INTER_AREA) for im in (f.rgba[..., :3], f.blended)]
-            yield full, f.refined, np.concatenate([*shrink, f.refined], axis=1)
+            small = at_size(np.stack([f.rgba[..., :3], f.blended]), f.refined.shape[0])
+            yield full, f.refined, np.concatenate([*small, f.refined], axis=1)
 
     return TalkingVideo(frames, FPS, driving_audio.samples, driving_audio.sample_rate)
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import cv2
 import mlflow
 import numpy as np
 
 from phadtf_kedro.face.blend import composite
 from phadtf_kedro.face.sheet import comparison_sheet
-from phadtf_kedro.metrics.image import psnr, ssim
+from phadtf_kedro.metrics.image import at_size, mean_ssim, psnr
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
 
@@ -50,8 +49,8 @@ def sample_grid(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, pic
     how the GAN's output develops while it trains."""
     size = model.config.size
     refined = refine_frames(model, blended, picks)
-    shrink = lambda im: cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA)  # noqa: E731
-    sheet = comparison_sheet([[shrink(blended[i]), refined[k], shrink(real[i])] for k, i in enumerate(picks)],
+    small_blended, small_real = at_size(blended[picks], size), at_size(real[picks], size)
+    sheet = comparison_sheet([[small_blended[k], refined[k], small_real[k]] for k in range(len(picks))],
                              ["blended", "refined", "real"], [int(i) for i in picks])
     mlflow.log_image(sheet, f"refinement/samples/epoch_{epoch:03d}.png")
     model.train()
@@ -80,11 +79,9 @@ def refinement_report(refined_heldout: dict[str, np.ndarray], blended_heldout: d
     if len(frames) == 0:
         return {"heldout_frames": 0}, {}, comparison_sheet([[face_crops["crops"][0]]], ["no held-out frames"], [0])
     size = refined.shape[1]
-    shrink = lambda im: cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA)  # noqa: E731
-    real = np.stack([shrink(c) for c in face_crops["crops"][frames]])
-    blended = np.stack([shrink(b) for b in blended_heldout["blended"]])
-    own = np.stack([shrink(b) for b in refined_heldout["blended_own"]])
-    mean_ssim = lambda a, b: float(np.mean([ssim(x, y) for x, y in zip(a, b)]))  # noqa: E731
+    real = at_size(face_crops["crops"][frames], size)
+    blended = at_size(blended_heldout["blended"], size)
+    own = at_size(refined_heldout["blended_own"], size)
     figures = {"refined_psnr": psnr(refined, real), "blended_psnr": psnr(blended, real),
                "refined_ssim": mean_ssim(refined, real), "blended_ssim": mean_ssim(blended, real),
                "own_refined_psnr": psnr(refined_heldout["refined_own"], real), "own_blended_psnr": psnr(own, real),
