@@ -8,10 +8,13 @@ speed).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
 from phadtf_kedro.face.blend import fill_holes
+from phadtf_kedro.synthesis.stream import SynthFrame, Synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile
 
 
@@ -21,6 +24,14 @@ def background_frames(video: VideoFile, needed: np.ndarray) -> dict[int, np.ndar
     if not wanted:
         return {}
     return {t: frame for t, frame in enumerate(video.frames(0, max(wanted) + 1)) if t in wanted}
+
+
+def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray],
+                   video: VideoFile) -> Iterator[tuple[SynthFrame, np.ndarray]]:
+    """Each planned frame, synthesized, with the full-resolution frame of the person's video it is pasted into."""
+    backgrounds = background_frames(video, plan["background"])
+    for frame in synth.frames(plan["coefficients"], plan["background"]):
+        yield frame, backgrounds[frame.background]
 
 
 def face_mask(rgba: np.ndarray, grow_px: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
-from phadtf_kedro.synthesis.paste import background_frames, face_mask, paste_back
+from phadtf_kedro.synthesis.paste import face_mask, on_backgrounds, paste_back
 from phadtf_kedro.synthesis.plan import plan_from_prediction
 from phadtf_kedro.synthesis.stream import Synthesizer
 from phadtf_kedro.training.refinement import RefinementGAN
@@ -52,12 +52,11 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
     boxes = face_tracks["crop_boxes"]
 
     def frames():
-        backgrounds = background_frames(raw_video, plan["background"])
         progress = Progress(log, "generating", len(plan["background"]), "frames")
-        for f in synth.frames(plan["coefficients"], plan["background"]):
+        for f, background in on_backgrounds(synth, plan, raw_video):
             progress.update(f.index + 1)
-            full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), backgrounds[f.background],
-                              boxes[f.background], params["seamless"])
+            full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), background, boxes[f.background],
+                              params["seamless"])
             small = at_size(np.stack([f.rgba[..., :3], f.blended]), f.refined.shape[0])
             yield full, f.refined, np.concatenate([*small, f.refined], axis=1)
 
