@@ -34,7 +34,7 @@ def test_demo_person_end_to_end(project):
         assert feats["windows"].shape == (report["frames"], 28, 12)
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id],
-                              filter_string="params.person_id = 'demo' and attributes.run_name = 'finetune'")
+                              filter_string="params.person_id = 'demo' and attributes.run_name = 'finetune · demo'")
     assert len(runs) == 1 and runs[0].info.status == "FINISHED"
     # finetune goes on through reconstruction and rendering (demo measured 0.19 px, 24.5 dB held-out)
     recon = json.loads((project / "data" / "08_reporting" / "demo" / "reconstruction.json").read_text())
@@ -58,7 +58,8 @@ def test_demo_person_end_to_end(project):
         out = probe(project / "data" / "07_model_output" / "demo" / "generated" / "demo" / "videos" / f"{name}.mp4")
         assert (out.video_codec, out.audio_codec, out.fps) == ("h264", "aac", 25)
         assert abs(out.duration - audio_s) <= 0.07  # ±1 frame, plus AAC's padding
-    gen_runs = client.search_runs([runs[0].info.experiment_id], filter_string="attributes.run_name = 'generate'")
+    gen_runs = client.search_runs([runs[0].info.experiment_id],
+                                  filter_string="attributes.run_name = 'generate · demo ← demo'")
     assert len(gen_runs) == 1 and gen_runs[0].data.metrics["generate.frames"] == round(audio_s * 25)
 
 

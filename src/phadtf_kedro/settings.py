@@ -1,7 +1,8 @@
 """Kedro settings: hooks (person_id guard, missing-input guard, MLflow) and the config loader.
 
 kedro-mlflow's hooks are registered here explicitly (and not auto-discovered) so that their order is ours: the
-person_id guard runs first, before kedro-mlflow touches mlflow.db.
+person_id guard runs first, before kedro-mlflow touches mlflow.db; RunTrackingHook (run name, tags, stage times, stale
+runs) runs after kedro-mlflow's hooks (its own tryfirst/trylast marks), once kedro-mlflow has set up the store.
 """
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
 from phadtf_kedro.hooks import MissingInputsHook, PersonIdHook
+from phadtf_kedro.tracking import RunTrackingHook
 
-HOOKS = (MlflowHook(), PersonIdHook(), MissingInputsHook())
+HOOKS = (MlflowHook(), PersonIdHook(), MissingInputsHook(), RunTrackingHook())
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro-mlflow", "kedro_mlflow")  # the wheel names itself kedro_mlflow
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader

@@ -15,14 +15,16 @@ def run31(tmp_path_factory):
     return project
 
 
-def finetune_run(project, pipeline: str = "finetune"):
-    """The first MLflow run of a pipeline in the fixture project (other tests add runs of single stages)."""
+def finetune_run(project, pipeline: str = "finetune", person_id: str = "31"):
+    """The first MLflow run of a pipeline for a person in the fixture project (other tests add runs of single stages),
+    found by the tags a user filters on (phadtf_kedro.tracking)."""
     import mlflow
 
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("phadtf_kedro").experiment_id],
-                              filter_string=f"attributes.run_name = '{pipeline}'", order_by=["attributes.start_time ASC"])
-    assert runs, f"no {pipeline} run logged"
+                              filter_string=f"tags.pipeline = '{pipeline}' and tags.person_id = '{person_id}'",
+                              order_by=["attributes.start_time ASC"])
+    assert runs, f"no {pipeline} run of person {person_id} logged"
     return client, runs[0]
 
 
