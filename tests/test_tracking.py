@@ -150,7 +150,8 @@ def test_hook_names_tags_and_times_a_run(tmp_path, monkeypatch):
     hook = RunTrackingHook()
     hook.after_context_created(SimpleNamespace(
         params={"person_id": 31, "audio": "demo"}, env="tiny", project_path=tmp_path,
-        mlflow=SimpleNamespace(tracking=SimpleNamespace(experiment=SimpleNamespace(name="phadtf_kedro")))))
+        mlflow=SimpleNamespace(tracking=SimpleNamespace(experiment=SimpleNamespace(name="phadtf_kedro"),
+                                                 run=SimpleNamespace(name=None)))))
     run_params = {"project_path": tmp_path.as_posix(), "env": "tiny", "runner": REPR, "pipeline_names": ["finetune"],
                   "runtime_params": {"person_id": 31}}
     with mlflow.start_run(experiment_id=exp, run_name="finetune") as run:
@@ -218,6 +219,9 @@ def test_a_kedro_run_killed_with_sigkill_is_marked_killed_by_the_next_run(tmp_pa
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     first, second = [r for r in runs_of(project) if r.data.tags.get("person_id") == "demo"]
     assert first.info.run_id == run.info.run_id and first.info.status == "KILLED"
-    assert run.info.start_time < first.info.end_time <= killed_at_ms  # its last finished node, not the rerun's time
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
+    stage_logged = client.get_metric_history(run.info.run_id, "time.preprocessing_s")[-1].timestamp
+    # ends when its last node (the first of reconstruction) started: after preprocessing, before the kill and the rerun
+    assert stage_logged <= first.info.end_time <= killed_at_ms < second.info.start_time
     assert second.info.status == "FINISHED" and second.info.run_name == "preprocessing · demo"
     assert not [r for r in runs_of(project) if r.info.status == "RUNNING"]

@@ -9,7 +9,7 @@ hook here, run after kedro-mlflow's, gives the run
   (small | tiny | paper), the git commit and dirty flag of the project (`unknown` outside a git checkout), the
   package version, and the `pid` and `host` of the process; Kedro's run parameters without object reprs or paths;
 - metrics: `time.<stage>_s`, each stage's wall time (its nodes' load + run + save, summed), and `time.total_s`, the
-  wall time so far, logged after every node (so its last timestamp is the run's last sign of life);
+  wall time so far, logged as each node starts and at the end (so its last point is the run's last sign of life);
 
 and at the start of every run, marks KILLED the runs of this experiment that are still RUNNING although the process
 that opened them (same host, its recorded pid) is gone: a `kedro run` killed with SIGKILL never closes its run.
@@ -145,7 +145,7 @@ def mark_stale_runs(client: mlflow.MlflowClient, experiment_id: str, host: str) 
         beats = client.get_metric_history(run.info.run_id, HEARTBEAT)
         end = max([b.timestamp for b in beats], default=run.info.start_time)
         client.set_tag(run.info.run_id, "killed_note", f"process {tags['pid']} on {host} ended without closing this "
-                       "run; marked KILLED by the next run (end time: its last finished node)")
+                       "run; marked KILLED by the next run (end time: when its last node started)")
         client.set_terminated(run.info.run_id, "KILLED", end_time=end)
         log.warning("MLflow run %r (%s) was left RUNNING by process %s, which is gone: marked KILLED",
                     run.info.run_name, run.info.run_id, tags["pid"])
@@ -185,6 +185,7 @@ class RunTrackingHook:
         self._audio = str(context.params.get("audio", "demo"))
         self._env, self._project, self._run_id = context.env, Path(context.project_path), None
         config = getattr(context, "mlflow", None)  # kedro-mlflow's configuration, when its hook is registered
+        self._fixed_name = config and config.tracking.run.name  # mlflow.yml's `run.name`, when set, is kept
         experiment = config and mlflow.get_experiment_by_name(config.tracking.experiment.name)
         if experiment:
             mark_stale_runs(mlflow.MlflowClient(), experiment.experiment_id, socket.gethostname())
@@ -202,8 +203,9 @@ class RunTrackingHook:
         names = [("finetune" if n == "__default__" else n) for n in run_params.get("pipeline_names") or ["__default__"]]
         persons = train_general_persons(catalog) if "train_general" in names else None
         audio = self._audio if "generate" in names else None
-        self._client.update_run(self._run_id, name=run_name(names, self._person, audio,
-                                                            None if persons is None else len(persons)))
+        if not self._fixed_name:
+            self._client.update_run(self._run_id, name=run_name(names, self._person, audio,
+                                                                None if persons is None else len(persons)))
         self._tag(run_params, names, persons, audio)
 
         others = sorted(k for k in registered if k not in FINETUNE_STAGES and k not in ("finetune", "__default__"))
@@ -211,7 +213,7 @@ class RunTrackingHook:
         self._start: dict[str, float] = {}
         self._end: dict[str, float] = {}
         self._logged: set[str] = set()
-        self._t0 = time.perf_counter()
+        self._t0, self._nodes_run = time.perf_counter(), 0
 
     def _tag(self, run_params, names: list[str], persons: list[str] | None, audio: str | None) -> None:
         from mlflow.entities import RunTag
@@ -248,12 +250,13 @@ class RunTrackingHook:
         if self._run_id is not None:
             self._start.setdefault(node.name, time.perf_counter())
             self._log_finished_stages()
+            self._client.log_metric(self._run_id, HEARTBEAT, time.perf_counter() - self._t0, step=self._nodes_run)
+            self._nodes_run += 1
 
     @hook_impl
     def after_node_run(self, node) -> None:
         if self._run_id is not None:
-            self._end[node.name] = now = time.perf_counter()
-            self._client.log_metric(self._run_id, HEARTBEAT, now - self._t0, step=len(self._end))
+            self._end[node.name] = time.perf_counter()
 
     @hook_impl
     def after_dataset_saved(self, dataset_name, node) -> None:
@@ -271,7 +274,7 @@ class RunTrackingHook:
     def _finish(self) -> None:
         if self._run_id is not None:
             self._log_finished_stages()
-            self._client.log_metric(self._run_id, HEARTBEAT, time.perf_counter() - self._t0, step=len(self._end))
+            self._client.log_metric(self._run_id, HEARTBEAT, time.perf_counter() - self._t0, step=self._nodes_run)
             self._run_id = None
 
     def _log_finished_stages(self) -> None:

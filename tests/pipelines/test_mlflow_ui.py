@@ -1,5 +1,6 @@
-"""The MLflow UI on the store a real finetune run wrote (clip 31, tiny preset): its REST API lists the run's person_id,
-stage metrics, loss curves and contact sheets, and the run's page renders them in headless Chromium."""
+"""The MLflow UI on the store a real finetune run wrote (clip 31, tiny preset): its REST API lists the run's name,
+person_id, tags, stage metrics and wall times, loss curves and contact sheets; in headless Chromium the runs table names
+the run `finetune · 31`, the README's filter `tags.person_id = "31"` keeps it, and the run's page renders."""
 
 from __future__ import annotations
 
@@ -25,11 +26,16 @@ def check_mlflow_ui(project: Path, run_id: str, experiment_id: str, workdir: Pat
         api = f"{url}/api/2.0/mlflow"
         found = get_json(f"{api}/runs/search", {"experiment_ids": [experiment_id]})["runs"]
         run = next(r for r in found if r["info"]["run_id"] == run_id)
-        assert run["info"]["status"] == "FINISHED"
+        assert run["info"]["status"] == "FINISHED" and run["info"]["run_name"] == "finetune · 31"
         params = {p["key"]: p["value"] for p in run["data"]["params"]}
         assert params["person_id"] == "31"
+        tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
+        assert {k: tags.get(k) for k in ("person_id", "pipeline", "preset", "git_commit")} == {
+            "person_id": "31", "pipeline": "finetune", "preset": "tiny", "git_commit": "unknown"}  # a copy, not a repo
+        assert not [v for v in tags.values() if " object at 0x" in v or v.startswith(str(project))], tags
         metrics = {m["key"] for m in run["data"]["metrics"]}
         assert any(k.startswith("preprocessing.") for k in metrics), sorted(metrics)
+        assert {"time.preprocessing_s", "time.refinement_s", "time.evaluation_s", "time.total_s"} <= metrics
         curves = sorted(k for k in metrics if k.startswith("audio_motion.train"))
         assert curves, sorted(metrics)
         query = urllib.parse.urlencode({"run_id": run_id, "metric_key": curves[0]})
@@ -45,9 +51,14 @@ def check_mlflow_ui(project: Path, run_id: str, experiment_id: str, workdir: Pat
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
         runs_page = browse(browser, f"{url}/#/experiments/{experiment_id}/runs", workdir / "runs")
+        # the README's filter for one person's runs, typed into the runs page's search box (here through its URL)
+        person_31, person_32 = (browse(browser, f"{url}/#/experiments/{experiment_id}/runs?" + urllib.parse.urlencode(
+            {"searchFilter": f'tags.person_id = "{p}"'}, quote_via=urllib.parse.quote), workdir / f"runs_{p}")
+            for p in (31, 32))
         run_page = browse(browser, f"{url}/#/experiments/{experiment_id}/runs/{run_id}", workdir / "run",
                           screenshot=workdir / "mlflow_run.png")
-    assert "phadtf_kedro" in runs_page and "finetune" in runs_page, "the runs page does not list the finetune run"
+    assert "phadtf_kedro" in runs_page and "finetune · 31" in runs_page, "the runs table does not name the person"
+    assert "finetune · 31" in person_31 and "finetune · 31" not in person_32, "the person filter does not filter"
     assert run_id in run_page and "person_id" in run_page, "the run page does not show the run and its parameters"
 
 
