@@ -186,6 +186,26 @@ def test_node_stages_follow_the_finetune_order():
         "shared": "preprocessing", "other": "generate"}
 
 
+def test_train_general_counts_the_persons_with_both_partitions(tmp_path):
+    """The count in `train_general · N persons` comes from the catalog entries train_general reads (conf/base)."""
+    import yaml
+
+    from phadtf_kedro.tracking import train_general_persons
+    from tests.conftest import ROOT
+
+    conf = yaml.safe_load((ROOT / "conf" / "base" / "catalog.yml").read_text())
+    entries = {name: {**conf[name], "path": str(tmp_path / "04_feature")} for name in ("all_coefficients",
+                                                                                        "all_mfcc_windows")}
+    catalog = DataCatalog.from_config(entries)
+    assert train_general_persons(catalog) is None  # no folder yet: the name says no count
+    for person, files in {"31": ["coefficients", "mfcc_windows"], "demo": ["coefficients", "mfcc_windows"],
+                          "half": ["mfcc_windows"]}.items():
+        (tmp_path / "04_feature" / person).mkdir(parents=True)
+        for name in files:
+            (tmp_path / "04_feature" / person / f"{name}.npz").write_bytes(b"")
+    assert train_general_persons(DataCatalog.from_config(entries)) == ["31", "demo"]
+
+
 def runs_of(project: Path) -> list:
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     exp = client.get_experiment_by_name("phadtf_kedro")
