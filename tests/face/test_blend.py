@@ -5,15 +5,42 @@ import numpy as np
 from phadtf_kedro.face.blend import composite, fill_holes, keyframes, match_backgrounds, smooth_track
 
 
-def test_smoothing_keeps_constants_and_keyframes_find_turns():
+def _phadtf_smooth(x, window_len=7):
+    """The original's `smooth` (Audio/code/choose_bg_gexinghua2_reassign.py), for comparison."""
+    s = np.r_[x[window_len - 1:0:-1], x, x[-2:-window_len - 1:-1]]
+    w = np.hanning(window_len)
+    return np.convolve(w / w.sum(), s, mode="valid")[window_len // 2:-(window_len // 2)]
+
+
+def test_smoothing_is_the_originals_and_keeps_constants():
     flat = np.ones((20, 3))
     np.testing.assert_allclose(smooth_track(flat), flat)
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    for k in range(3):
+        np.testing.assert_allclose(smooth_track(x)[:, k], _phadtf_smooth(x[:, k]), atol=1e-12)
+    np.testing.assert_allclose(smooth_track(x, taps=1), x)  # < 3 taps: unsmoothed, as the original
+
+
+def test_keyframes_are_roll_extrema_pruned_to_a_tenth():
     t = np.arange(100)
-    track = np.column_stack([np.sin(2 * np.pi * t / 50), np.zeros(100), np.zeros(100)])
-    keys = keyframes(smooth_track(track))
-    assert keys[0] == 0 and keys[-1] == 99
-    for peak in (12, 37, 62, 87):  # the sine's extrema
-        assert np.min(np.abs(keys - peak)) <= 1
+    roll = np.column_stack([np.zeros(100), np.zeros(100), np.sin(2 * np.pi * t / 40)])
+    keys = keyframes(smooth_track(roll))
+    assert keys.tolist() == [0, 10, 30, 50, 70, 90, 99]  # the sine's extrema (5 ≤ 100 / 10: none pruned)
+    pitch_only = roll[:, ::-1]
+    assert keyframes(smooth_track(pitch_only)).tolist() == [0, 99]  # the original looks at axis 2 only
+    assert keyframes(smooth_track(pitch_only), axes=(0, 1, 2)).tolist() == keys.tolist()
+    fast = np.column_stack([np.zeros((200, 2)), np.sin(2 * np.pi * np.arange(200) / 8)
+                            + 0.3 * np.sin(2 * np.pi * np.arange(200) / 61)])
+    many = keyframes(fast, max_fraction=1.0)  # unsmoothed: an extremum every 4 frames
+    pruned = keyframes(fast)
+    assert len(many) > 40 and len(pruned) - 2 <= 20 and set(pruned) <= set(many)
+
+
+def test_close_keyframes_keep_the_more_extreme_pose():
+    track = np.zeros((30, 3))
+    track[10, 2], track[11, 2], track[12, 2] = 0.5, 0.2, 0.9  # extrema at 10 (max), 11 (min), 12 (max): 2 apart
+    keys = keyframes(track, max_fraction=1.0)
+    assert 12 in keys and 10 not in keys and 11 not in keys
 
 
 def test_a_pose_that_exists_in_the_training_set_gets_that_exact_frame():
@@ -24,14 +51,28 @@ def test_a_pose_that_exists_in_the_training_set_gets_that_exact_frame():
         assert (index == k).all()
 
 
-def test_matches_follow_a_replayed_pose_track_and_respect_the_window():
+def test_a_replayed_stretch_is_found_and_followed_frame_by_frame():
     t = np.arange(300)
     candidates = np.column_stack([0.2 * np.sin(t / 15.0), 0.1 * np.cos(t / 23.0), 0.05 * np.sin(t / 7.0)])
     query = candidates[100:160]
-    index, keys = match_backgrounds(query, candidates, taps=1)  # no smoothing: keyframes are exact poses
-    assert (index[keys] == np.arange(100, 160)[keys]).all()
-    narrow, _ = match_backgrounds(query[::-1], candidates, window=3)
-    assert np.abs(np.diff(narrow)).max() <= 3
+    index, keys = match_backgrounds(query, candidates, taps=1)
+    assert len(keys) > 2
+    np.testing.assert_array_equal(index, np.arange(100, 160))
+
+
+def test_the_search_window_is_the_time_since_the_previous_keyframe():
+    rng = np.random.default_rng(1)
+    candidates = rng.normal(0, 0.3, (300, 3))
+    query = rng.normal(0, 0.3, (200, 3))  # poses that jump: unrestricted matches would too
+    index, keys = match_backgrounds(query, candidates)
+    assert len(keys) > 5 and np.abs(np.diff(index)).max() <= 1  # the background never runs faster than real time
+    assert len(np.unique(index)) > 20  # but it does move
+    index2, _ = match_backgrounds(query, candidates, speed=2.0)
+    assert np.abs(np.diff(index2)).max() <= 2 and np.abs(np.diff(index2)).max() == 2
+    capped, keys = match_backgrounds(query, candidates, window=1)
+    assert np.abs(np.diff(capped[keys])).max() <= 1
+    free = [np.argmin(np.abs(candidates - q).sum(1)) for q in query[keys]]
+    assert np.abs(np.diff(free)).max() > 50  # (what an unrestricted match would do)
 
 
 def test_fill_holes_and_composite():

@@ -1,10 +1,22 @@
 """PHADTF's blending: pose-matched background frames and the render composited onto them.
 
-Background matching (after the paper's bg_select): the head-pose angle track of the frames to generate is smoothed
-with a 7-tap Hanning window; frames where any smoothed angle has a local extremum (plus the first and last) are
-keyframes; each keyframe gets the training frame whose angles are nearest in L1 (optionally only within `window`
-frames of the previous keyframe's match, so the background does not jump); frame indices in between are interpolated
-linearly, so the background video moves smoothly between matches.
+Background matching follows the original code's `choose_bg_gexinghua2_reassign2` (Audio/code/, called by
+test_personalized.py with speed 1, the roll axis, at most N/10 keyframes):
+
+1. the pose-angle track of the frames to generate is smoothed (`smooth`: `np.hanning(7)`, ends mirrored);
+2. keyframes are the strict local extrema of the smoothed track along the chosen axes (the original: axis 2 only, the
+   roll of its angle vector, which is ours too); while there are more than `max_fraction` × N of them, only the
+   extrema among the extrema (neighbourhood of 2 on each side) are kept; of two keyframes closer than 3 frames the one
+   with the smaller largest |angle| is dropped; the first and last frame are added;
+3. the first frame's pose is matched (L1 over the three angles, unsmoothed) among all training frames; each later
+   keyframe among those within ±speed × (frames since the previous keyframe) of the previous match, so the background
+   video never has to run faster than `speed` × real time to get from one match to the next;
+4. frame indices in between are interpolated linearly (rounded), so the background video moves smoothly.
+
+Where this differs from the original, on purpose: the search window is symmetric (the original's slice
+`[I − p, I + p)` leaves out I + p, an off-by-one of its own); the close-keyframe rule compares each keyframe with the
+last one *kept* (the original compares with an entry it may already have overwritten by −1, which then indexes the
+last frame); an optional `window` caps the search half-width (None, the default, is the original's rule).
 
 Compositing: the render's coverage mask, with interior holes filled (OpenCV's outer contours, as the paper's
 bwboundaries), eroded a little and feathered with a Gaussian, blends the render's colour over the background crop.
@@ -12,44 +24,82 @@ bwboundaries), eroded a little and feathered with a Gaussian, blends the render'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 from scipy.ndimage import convolve1d
+from scipy.signal import argrelextrema
+
+KEY_AXES = (2,)  # the original's default `aaxis=2`
+MAX_KEY_FRACTION = 0.1  # its `thre = N/10.` for one axis (N/5 when it used all three)
+MIN_KEY_GAP = 3  # keyframes closer than this are merged
 
 
 def smooth_track(angles: np.ndarray, taps: int = 7) -> np.ndarray:
-    """(T, D) track smoothed along time with a normalized Hanning window (edges repeat the end values)."""
-    window = np.hanning(taps + 2)[1:-1]
-    return convolve1d(np.asarray(angles, np.float64), window / window.sum(), axis=0, mode="nearest")
+    """(T, D) track smoothed along time as the original's `smooth`: a normalized `np.hanning(taps)` window (its end
+    taps are 0, so 7 taps weigh 5 frames), the signal mirrored at its ends; fewer than 3 taps leave it as it is."""
+    x = np.asarray(angles, np.float64)
+    if taps < 3 or len(x) < 2:
+        return x.copy()
+    window = np.hanning(taps)
+    return convolve1d(x, window / window.sum(), axis=0, mode="mirror")
 
 
-def keyframes(smoothed: np.ndarray) -> np.ndarray:
-    """Sorted frame indices where any column has a local extremum, plus the first and last frame."""
+def _extrema(values: np.ndarray, order: int) -> np.ndarray:
+    """Sorted positions of the strict local maxima and minima of a 1-D array (ends never count)."""
+    if len(values) < 3:
+        return np.zeros(0, np.int64)
+    found = np.concatenate([argrelextrema(values, np.greater, order=order)[0],
+                            argrelextrema(values, np.less, order=order)[0]])
+    return np.sort(found)
+
+
+def keyframes(smoothed: np.ndarray, raw: np.ndarray | None = None, axes: Sequence[int] = KEY_AXES,
+              max_fraction: float = MAX_KEY_FRACTION) -> np.ndarray:
+    """Sorted keyframe indices of a (T, 3) angle track: extrema of the `smoothed` track along `axes`, pruned to at
+    most `max_fraction` × T, close pairs merged (the one whose `raw` pose is less extreme goes), first and last added."""
+    smoothed = np.asarray(smoothed, np.float64)
+    raw = smoothed if raw is None else np.asarray(raw, np.float64)
     t = len(smoothed)
     if t <= 2:
         return np.arange(t)
-    x, before, after = smoothed[1:-1], smoothed[:-2], smoothed[2:]
-    peak = (x >= before) & (x > after) | (x <= before) & (x < after)  # a plateau counts once, at its end
-    return np.unique(np.concatenate([[0], np.flatnonzero(peak.any(axis=1)) + 1, [t - 1]]))
+    ids = {k: _extrema(smoothed[:, k], 1) for k in axes}
+    while sum(len(v) for v in ids.values()) > max_fraction * t:  # ends never count, so each pass removes some
+        ids = {k: v[_extrema(smoothed[v, k], 2)] for k, v in ids.items()}
+    kept: list[int] = []
+    for key in np.unique(np.concatenate([np.zeros(0, np.int64), *ids.values()])):
+        if kept and key - kept[-1] < MIN_KEY_GAP:
+            if np.abs(raw[key]).max() > np.abs(raw[kept[-1]]).max():
+                kept[-1] = int(key)
+            continue
+        kept.append(int(key))
+    return np.unique(np.concatenate([[0], kept, [t - 1]])).astype(np.int64)
 
 
-def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | None = None,
-                      taps: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """Per query frame, the index of a candidate (training) frame to use as background.
+def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | None = None, taps: int = 7,
+                      speed: float = 1.0, axes: Sequence[int] = KEY_AXES,
+                      max_fraction: float = MAX_KEY_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """Per query frame, the index of a candidate (training) frame to use as background (see the module docstring).
 
-    query (T, 3) and candidates (N, 3) are pose angles. Returns (per-frame indices (T,), keyframe times)."""
+    query (T, 3) and candidates (N, 3) are pose angles. `window`: None searches ±speed × (frames since the previous
+    keyframe) around the previous match, as the original; a number also caps that half-width.
+    Returns (per-frame indices (T,), keyframe times)."""
+    query = np.asarray(query, np.float64)
+    candidates = np.asarray(candidates, np.float64)
     if len(query) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    keys = keyframes(smooth_track(query, taps))
-    smooth = smooth_track(query, taps)
-    chosen, previous = [], None
-    for t in keys:
-        cost = np.abs(candidates - smooth[t]).sum(axis=1)
-        if window is not None and previous is not None:
-            far = np.abs(np.arange(len(candidates)) - previous) > window
-            cost = np.where(far, np.inf, cost)
-        previous = int(np.argmin(cost))
-        chosen.append(previous)
+    keys = keyframes(smooth_track(query, taps), query, axes, max_fraction)
+    cost = np.abs(candidates - query[keys[0]]).sum(axis=1)
+    chosen = [int(np.argmin(cost))]
+    positions = np.arange(len(candidates))
+    for before, key in zip(keys[:-1], keys[1:]):
+        half = speed * (key - before)
+        if window is not None:
+            half = min(half, window)
+        cost = np.abs(candidates - query[key]).sum(axis=1)
+        cost[np.abs(positions - chosen[-1]) > half] = np.inf
+        chosen.append(int(np.argmin(cost)))
     indices = np.interp(np.arange(len(query)), keys, chosen)
     return np.clip(np.round(indices), 0, len(candidates) - 1).astype(np.int64), keys
 

@@ -47,7 +47,7 @@ def rotation(poses: np.ndarray) -> np.ndarray:
     return pose_to_matrix(poses)[..., :3, :3]
 
 
-POSE_SOURCES = ("predicted", "reference")
+POSE_SOURCES = ("matched", "predicted", "reference")
 
 
 def replay_index(n_reference: int, n_frames: int) -> np.ndarray:
@@ -59,13 +59,15 @@ def replay_index(n_reference: int, n_frames: int) -> np.ndarray:
 
 def choose_poses(predicted: np.ndarray, reference: np.ndarray, source: str = "predicted", amplitude: float = 1.0,
                  person_mean: np.ndarray | None = None) -> np.ndarray:
-    """The head poses a generated video uses, (T, 6).
+    """The head-pose track a generated video starts from, (T, 6).
 
     `predicted`: the network's poses, their deviation from the person's mean pose scaled by `amplitude` (1 = as
-    predicted, 0 = still head at the mean). `reference`: the person's own tracked poses replayed from the start
-    (PHADTF's test_personalized2), bouncing back and forth when the audio is longer than the video.
+    predicted, 0 = still head at the mean). `matched` (PHADTF's test time): the same track, which is then only the
+    query of the background match — `synthesis.plan` replaces all six values of every frame by those of the matched
+    training frame. `reference`: the person's own tracked poses replayed from the start (PHADTF's
+    test_personalized2), bouncing back and forth when the audio is longer than the video.
     """
-    if source == "predicted":
+    if source in ("predicted", "matched"):
         mean = predicted.mean(axis=0) if person_mean is None else np.asarray(person_mean, np.float64)
         return mean + amplitude * (np.asarray(predicted, np.float64) - mean)
     if source == "reference":

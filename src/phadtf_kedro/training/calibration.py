@@ -1,0 +1,63 @@
+"""Per-person amplitude calibration of ATCNet's outputs: the spread of each output brought to the person's own.
+
+Trained with MSE on a person's few seconds, ATCNet's outputs stay near their mean: on 31.mp4's held-out frames the
+predicted jawOpen moves about half as much as the real one, the head angles a tenth or less. The calibration measures,
+per output, the predicted and the real mean and standard deviation on the person's training frames (predicted as one
+utterance, as generation does) and maps a prediction y to
+
+    real_mean + gain · (y − predicted_mean),    gain = clip(real_std / predicted_std, 0, max_gain)
+
+so on those frames each output has the person's mean and spread. `max_gain` bounds what an output the network barely
+moves may be blown up to (its motion would be mostly noise). An output whose prediction does not move keeps gain 1.
+The calibration is a dict of arrays (per output: its name, gain, means and stds), stored beside the person's ATCNet
+(an .npz) and applied at generation time (`synthesis.plan.plan_from_prediction(..., calibration=...)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from phadtf_kedro.errors import PhadtfError
+
+FIELDS = ("gain", "predicted_mean", "real_mean", "predicted_std", "real_std")
+
+
+def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str], max_gain: float,
+                    outputs: Sequence[str] = ("expression", "pose")) -> dict:
+    """Calibration from predicted and real (T, D) tracks of the same frames. Only outputs whose name starts with
+    one of `outputs` (`expression/…`, `pose/…`) are calibrated; the others get gain 1 and no shift."""
+    p, r = np.asarray(predicted, np.float64), np.asarray(real, np.float64)
+    if p.shape != r.shape or p.ndim != 2 or p.shape[1] != len(names) or len(p) < 2:
+        raise ValueError(f"calibration needs two (T ≥ 2, {len(names)}) tracks, got {p.shape} and {r.shape}")
+    p_mean, r_mean, p_std, r_std = p.mean(0), r.mean(0), p.std(0), r.std(0)
+    moving = p_std > 1e-12
+    gain = np.where(moving, np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, max_gain), 1.0)
+    chosen = np.array([str(n).split("/")[0] in outputs for n in names])
+    gain = np.where(chosen, gain, 1.0)
+    r_mean = np.where(chosen, r_mean, p_mean)
+    return {"names": np.array([str(n) for n in names]), "frames": np.array(len(p)), "max_gain": np.array(max_gain),
+            "outputs": np.array(list(outputs), dtype=str), "gain": gain, "predicted_mean": p_mean, "real_mean": r_mean,
+            "predicted_std": p_std, "real_std": r_std}
+
+
+def identity_calibration(names: Sequence[str]) -> dict:
+    """A calibration that changes nothing (calibration switched off)."""
+    zeros = np.zeros(len(names))
+    return {"names": np.array([str(n) for n in names]), "frames": np.array(0), "max_gain": np.array(1.0),
+            "outputs": np.array([], dtype=str), "gain": np.ones(len(names)), "predicted_mean": zeros,
+            "real_mean": zeros, "predicted_std": zeros, "real_std": zeros}
+
+
+def apply_calibration(predicted: np.ndarray, calibration: dict, source: str = "atcnet_calibration") -> np.ndarray:
+    """(T, D) predictions mapped through a calibration made for the same D outputs."""
+    p = np.asarray(predicted, np.float64)
+    missing = [k for k in (*FIELDS, "names") if k not in calibration]
+    if missing:
+        raise PhadtfError(f"{source}: missing {', '.join(missing)}; rerun the audio_motion pipeline for this person")
+    if any(len(calibration[k]) != p.shape[-1] for k in (*FIELDS, "names")):
+        raise PhadtfError(f"{source}: made for {len(calibration['names'])} outputs, the prediction has {p.shape[-1]}; "
+                          "rerun the audio_motion pipeline for this person")
+    gain, p_mean, r_mean = (np.asarray(calibration[k], np.float64) for k in ("gain", "predicted_mean", "real_mean"))
+    return r_mean + gain * (p - p_mean)
