@@ -39,3 +39,23 @@ def at_size(images: np.ndarray, size: int) -> np.ndarray:
     if len(images) == 0:
         return np.zeros((0, size, size, *images.shape[3:]), images.dtype)
     return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+
+
+def frame_psnrs(predicted: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """(pooled, per-frame) PSNR (dB) of two equally long stacks of uint8 frames: pooled takes the MSE over all
+    frames at once; per-frame averages each frame's PSNR (as papers report it; identical frames, of infinite PSNR, are
+    left out)."""
+    mse = np.array([np.mean((a.astype(np.float32) - b.astype(np.float32)) ** 2, dtype=np.float64)
+                    for a, b in zip(predicted, target)])
+    pooled = float("inf") if mse.mean() == 0 else 10.0 * np.log10(255.0 ** 2 / mse.mean())
+    nonzero = mse[mse > 0]
+    per_frame = float(np.mean(10.0 * np.log10(255.0 ** 2 / nonzero))) if len(nonzero) else float("inf")
+    return float(pooled), per_frame
+
+
+def laplacian_variance(image: np.ndarray, mask: np.ndarray) -> float:
+    """Variance of the Laplacian of the grey image inside `mask` (a focus measure, Pech-Pacheco et al. 2000): blur
+    lowers it. NaN when the mask is empty."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY).astype(np.float64)
+    response = cv2.Laplacian(grey, cv2.CV_64F, ksize=1)[mask]
+    return float(response.var()) if response.size else float("nan")

@@ -20,3 +20,11 @@ def motion_figures(predicted: np.ndarray, real: np.ndarray, n_expression: int, j
         "translation_rmse_cm": float(np.sqrt(np.mean(trans ** 2))),
         "jaw_corr": correlation(jaw_p, jaw_r),
     }
+
+
+def std_ratio(generated: np.ndarray, real: np.ndarray) -> float:
+    """How lively a generated track is next to the real one: std generated ÷ std real (NaN frames dropped); 0 for
+    a frozen track, 1 for the real amount of motion. NaN when the real track does not move."""
+    g, r = np.asarray(generated, np.float64), np.asarray(real, np.float64)
+    sd_real = np.nanstd(r)
+    return float(np.nanstd(g) / sd_real) if sd_real > 0 else float("nan")

@@ -12,10 +12,10 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - np.nanmean(x)) / (sd if sd > 0 else 1.0)
 
 
-def evaluation_figure(real_pose: np.ndarray, predicted_pose: np.ndarray, mouths: dict[str, np.ndarray],
+def evaluation_figure(real_pose: np.ndarray, poses: dict[str, np.ndarray], mouths: dict[str, np.ndarray],
                       envelope: np.ndarray, fps: float = 25.0) -> Image.Image:
-    """Three pose panels (pitch, yaw, roll in degrees) and one panel of standardized mouth opening per variant
-    over the standardized speech envelope."""
+    """Three pose panels (pitch, yaw, roll in degrees: the real track and each of `poses`) and one panel of
+    standardized mouth opening per row over the standardized speech envelope."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,7 +25,8 @@ def evaluation_figure(real_pose: np.ndarray, predicted_pose: np.ndarray, mouths:
     fig, axes = plt.subplots(4, 1, figsize=(10, 9), sharex=True)
     for k, name in enumerate(("pitch", "yaw", "roll")):
         axes[k].plot(t, np.degrees(real_pose[:, k]), label="real", color="black")
-        axes[k].plot(t, np.degrees(predicted_pose[:, k]), label="predicted (ATCNet)", color="tab:red")
+        for row, pose in poses.items():
+            axes[k].plot(t, np.degrees(pose[:, k]), label=row)
         axes[k].set_ylabel(f"{name} (°)")
     axes[0].legend(loc="upper right")
     axes[3].plot(t, _z(envelope), label="speech envelope (1–3 kHz)", color="0.7")

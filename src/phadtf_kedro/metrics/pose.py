@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from phadtf_kedro.metrics.motion import std_ratio
+
 
 def pose_rmse_deg(predicted: np.ndarray, real: np.ndarray) -> float:
     """RMSE over frames and the three angles, degrees; inputs (T, ≥3) angles in radians."""
     diff = np.degrees(np.asarray(predicted, np.float64)[:, :3] - np.asarray(real, np.float64)[:, :3])
-    return float(np.sqrt(np.mean(diff ** 2)))
+    return float(np.sqrt(np.nanmean(diff ** 2)))
+
+
+def _finite_degrees(track: np.ndarray) -> np.ndarray:
+    angles = np.degrees(np.asarray(track, np.float64)[:, :3])
+    return angles[np.isfinite(angles).all(axis=1)]
 
 
 def histogram_intersection(a: np.ndarray, b: np.ndarray, bin_width: float) -> float:
@@ -28,6 +35,21 @@ def histogram_intersection(a: np.ndarray, b: np.ndarray, bin_width: float) -> fl
 
 
 def head_pose_similarity(generated: np.ndarray, real: np.ndarray, bin_deg: float = 2.0) -> float:
-    """HS in [0, 1] (see the module docstring); inputs (T, ≥3) angles in radians, lengths may differ."""
-    gen, ref = np.degrees(np.asarray(generated, np.float64)[:, :3]), np.degrees(np.asarray(real, np.float64)[:, :3])
+    """HS in [0, 1] (see the module docstring); inputs (T, ≥3) angles in radians, lengths may differ; rows with a
+    NaN (no face tracked) are left out. NaN when either track has no such row."""
+    gen, ref = _finite_degrees(generated), _finite_degrees(real)
+    if not len(gen) or not len(ref):
+        return float("nan")
     return float(np.mean([histogram_intersection(gen[:, k], ref[:, k], bin_deg) for k in range(3)]))
+
+
+def pose_std_ratio(generated: np.ndarray, real: np.ndarray) -> float:
+    """Mean over pitch, yaw and roll of `std_ratio`; inputs (T, ≥3) angles."""
+    return float(np.mean([std_ratio(generated[:, k], real[:, k]) for k in range(3)]))
+
+
+def head_pose_velocity_similarity(generated: np.ndarray, real: np.ndarray, bin_deg: float = 0.1) -> float:
+    """HS on frame-to-frame angle changes (°/frame) instead of angles: how the head *moves*, not where it points.
+    A frozen head has all its changes in the bin at 0 and scores about the share of the real changes that fall
+    there (≈ 0 when `bin_deg` is small next to the real speed)."""
+    return head_pose_similarity(np.diff(generated[:, :3], axis=0), np.diff(real[:, :3], axis=0), bin_deg)

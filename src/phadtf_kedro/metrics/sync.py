@@ -47,3 +47,41 @@ def sync_offset(mouth: np.ndarray, envelope: np.ndarray, max_lag: int = 10) -> t
         if c > best:
             best_lag, best = lag, c
     return (best_lag, float(best)) if best != 0.0 else (0, 0.0)
+
+
+def audio_onsets(samples: np.ndarray, sample_rate: int, n_frames: int, fps: float = 25.0) -> np.ndarray:
+    """Speech onsets (librosa's spectral-flux onset detector), as video frame indices < n_frames."""
+    hop = int(round(sample_rate / fps))
+    onsets = librosa.onset.onset_detect(y=np.asarray(samples, np.float32), sr=sample_rate, hop_length=hop,
+                                        units="frames")
+    return onsets[onsets < n_frames]
+
+
+def motion_beats(angles: np.ndarray, sigma: float = 2.0, min_prominence_deg: float = 0.05) -> np.ndarray:
+    """Motion beats of a head: frames where the smoothed angular speed (°/frame) has a local minimum (the head stops
+    or turns), as dance-motion beats are found (Bailando). Only minima at least `min_prominence_deg` below the speed
+    around them count, so a still head's tracker noise makes no beats. `angles` (T, ≥3) radians; NaN rows are
+    interpolated first."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    a = np.degrees(np.asarray(angles, np.float64)[:, :3])
+    ok = np.isfinite(a).all(axis=1)
+    if ok.sum() < 3:
+        return np.zeros(0, int)
+    t = np.arange(len(a))
+    a = np.column_stack([np.interp(t, t[ok], a[ok, k]) for k in range(3)])
+    speed = gaussian_filter1d(np.linalg.norm(np.diff(a, axis=0), axis=1), sigma, mode="nearest")
+    minima, _ = find_peaks(-speed, prominence=min_prominence_deg)
+    return minima + 1
+
+
+def beat_align(onsets: np.ndarray, beats: np.ndarray, sigma: float = 3.0) -> float:
+    """Bailando's beat-align score: mean over audio onsets of exp(−d² / 2σ²), d the distance (frames) to the
+    nearest motion beat. 1 = every onset meets a beat; 0 without beats (a frozen head)."""
+    if len(onsets) == 0:
+        return float("nan")
+    if len(beats) == 0:
+        return 0.0
+    d = np.abs(np.asarray(onsets)[:, None] - np.asarray(beats)[None, :]).min(axis=1)
+    return float(np.mean(np.exp(-d.astype(np.float64) ** 2 / (2.0 * sigma ** 2))))

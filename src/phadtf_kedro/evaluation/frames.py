@@ -1,0 +1,95 @@
+"""Each evaluation row's frames, measured as the user sees them: full-resolution frames (generated rows pasted back
+into their background frame, as `generate` writes them), then cut the same way for every row.
+
+Two cuts per frame: the row's face box resampled to `size`² (PSNR, SSIM and the tracker that gives LMD, mouth and pose
+figures all work there) and the same box at the real face's native size, where sharpness (variance of the Laplacian
+inside the real face's landmark hull) is measured — the resolution of the video itself, not the GAN's.
+Each row's box is that of the video frame its head comes from (the background frame for generated rows), so every
+row's face sits in its crop the way the real face sits in the real crop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import cv2
+import numpy as np
+
+from phadtf_kedro.evaluation.plan import ROWS
+from phadtf_kedro.face.crop import crop_affine, cut_crop, to_crop_coords
+from phadtf_kedro.metrics.image import laplacian_variance
+from phadtf_kedro.synthesis.paste import background_frames, face_mask, on_backgrounds, paste_back
+from phadtf_kedro.synthesis.stream import Synthesizer
+from phadtf_kedro.video.ffmpeg import VideoFile
+
+
+def hull_mask(points: np.ndarray, size: int) -> np.ndarray:
+    """(size, size) bool: the convex hull of (N, ≥2) points in pixels; empty when any point is NaN."""
+    mask = np.zeros((size, size), np.uint8)
+    if np.isfinite(points[:, :2]).all():
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points[:, :2]).astype(np.int32)), 1)
+    return mask.astype(bool)
+
+
+class RowCutter:
+    """Cuts frames the same way for every row and keeps the `size`² crops and the per-frame sharpness."""
+
+    def __init__(self, held: np.ndarray, face_tracks: dict[str, np.ndarray], size: int):
+        self.boxes = face_tracks["crop_boxes"]
+        self.size = size
+        self.real_boxes = self.boxes[held]
+        self.native = [int(b[2]) for b in self.real_boxes]
+        self.masks = [hull_mask(to_crop_coords(face_tracks["landmarks"][f], crop_affine(tuple(box), side)), side)
+                      for f, box, side in zip(held, self.real_boxes, self.native)]
+
+    def cut(self, t: int, frame: np.ndarray, head_frame: int) -> tuple[np.ndarray, float]:
+        """Held-out position t of a row showing `frame` (full resolution) with the head of video frame `head_frame`."""
+        box = tuple(int(v) for v in self.boxes[head_frame])
+        native = cut_crop(frame, box, self.native[t])
+        return cut_crop(frame, box, self.size), laplacian_variance(native, self.masks[t])
+
+    def collect(self, items: Iterator[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+        crops, sharpness = [], []
+        for t, (frame, head) in enumerate(items):
+            crop, sharp = self.cut(t, frame, head)
+            crops.append(crop)
+            sharpness.append(sharp)
+        return np.stack(crops), np.array(sharpness, np.float64)
+
+
+def video_rows(video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter) -> dict[str, np.ndarray]:
+    """static, replay and real: frames of the person's video."""
+    out = {}
+    for row in ("static", "replay", "real"):
+        shown = plan[f"{row}.frame"]
+        frames = background_frames(video, shown)
+        out[row], out[f"sharpness.{row}"] = cutter.collect((frames[int(f)], int(f)) for f in shown)
+    return out
+
+
+def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter,
+                     generate: dict[str, Any]) -> dict[str, np.ndarray]:
+    """ours (and blended from the same pass), ours_real_pose, mismatched: synthesized, pasted back as `generate`
+    does (`generate.mask_grow_px`, `generate.seamless`)."""
+    out: dict[str, list] = {}
+    for row in ("ours", "ours_real_pose", "mismatched"):
+        kinds = ("refined", "blended") if row == "ours" else ("refined",)
+        names = {"refined": row, "blended": "blended"}
+        rows_plan = {"coefficients": plan[f"{row}.coefficients"], "background": plan[f"{row}.background"]}
+        for f, background in on_backgrounds(synth, rows_plan, video):
+            mask, box = face_mask(f.rgba, generate["mask_grow_px"]), cutter.boxes[f.background]
+            for kind in kinds:
+                full = paste_back(getattr(f, kind), mask, background, box, generate["seamless"])
+                crop, sharp = cutter.cut(f.index, full, f.background)
+                out.setdefault(names[kind], []).append(crop)
+                out.setdefault(f"sharpness.{names[kind]}", []).append(sharp)
+    return {k: np.stack(v) if not k.startswith("sharpness.") else np.array(v, np.float64) for k, v in out.items()}
+
+
+def row_frames(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray], face_tracks: dict[str, np.ndarray],
+               size: int, generate: dict[str, Any]) -> dict[str, np.ndarray]:
+    """`<row>`: (T, size, size, 3) uint8 crops and `sharpness.<row>`: (T,) per-frame sharpness, for every row."""
+    cutter = RowCutter(plan["frames"], face_tracks, size)
+    out = {**synthesized_rows(synth, video, plan, cutter, generate), **video_rows(video, plan, cutter)}
+    return {key: out[key] for row in ROWS for key in (row, f"sharpness.{row}")}
