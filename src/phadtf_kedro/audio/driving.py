@@ -24,8 +24,18 @@ def load_driving_audio(path: str | Path, sample_rate: int = 16000, min_seconds: 
     duration = len(samples) / sample_rate
     if duration < min_seconds:
         raise PhadtfError(f"{path}: {duration:.2f} s of audio is shorter than the minimum {min_seconds} s")
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    level = 20.0 * np.log10(max(rms, 1e-12))
+    refuse_silence(path, samples, silence_dbfs)
+    return Audio(samples.astype(np.float32), sample_rate)
+
+
+def level_dbfs(samples: np.ndarray) -> float:
+    """RMS level of float samples in dBFS (full scale = 1.0); -240 for digital silence."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+    return 20.0 * float(np.log10(max(rms, 1e-12)))
+
+
+def refuse_silence(path: str | Path, samples: np.ndarray, silence_dbfs: float = SILENCE_DBFS) -> None:
+    """One line when the whole recording is quieter than `silence_dbfs` (no speech to learn from or to say)."""
+    level = level_dbfs(samples)
     if level < silence_dbfs:
         raise PhadtfError(f"{path}: audio is silent (RMS {level:.0f} dBFS, below {silence_dbfs:.0f} dBFS)")
-    return Audio(samples.astype(np.float32), sample_rate)

@@ -1,4 +1,5 @@
-"""Decode, probe and encode video with the ffmpeg binary that ships in the imageio-ffmpeg wheel (nothing from the system).
+"""Decode, probe and encode video with the ffmpeg binary that ships in the imageio-ffmpeg wheel (nothing from the system);
+stream facts (size, display rotation, rate, duration, codecs) come from PyAV, which reads them through FFmpeg's libraries.
 
 Frames travel as raw RGB24 through pipes, so a whole video never has to sit in memory. Resampling to a target frame rate
 uses ffmpeg's `fps` filter, which handles constant and variable frame rate input alike; decoding the same file with the
@@ -7,12 +8,12 @@ same rate always gives the same frames, so the 25 fps frames are re-derived from
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import imageio_ffmpeg
 import numpy as np
 
@@ -25,7 +26,11 @@ def ffmpeg_exe() -> str:
 
 @dataclass(frozen=True)
 class VideoProbe:
-    """ffprobe-level facts about a media file, read from its container header."""
+    """Facts about a media file, read from its streams' metadata with PyAV (FFmpeg's libraries, not a log parser).
+
+    `width`/`height` are the *displayed* size: a phone clip stored as 1280×720 with a 90° display matrix is 720×1280
+    here, which is what ffmpeg's decoder (auto-rotating) sends through the pipe. `rotation` is that display rotation
+    (degrees counter-clockwise, as FFmpeg reports it; 0 when the pixels are stored upright)."""
 
     path: str
     width: int
@@ -35,44 +40,53 @@ class VideoProbe:
     has_audio: bool
     audio_rate: int | None
     audio_channels: int | None
-    video_codec: str = ""  # ffmpeg's decoder name, e.g. h264
+    video_codec: str = ""  # FFmpeg's decoder name, e.g. h264
     audio_codec: str | None = None  # e.g. aac
+    rotation: int = 0
 
 
-_VIDEO_RE = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[^,\s]+).*?, (?P<w>\d{2,5})x(?P<h>\d{2,5})")
-_FPS_RE = re.compile(r"([\d.]+) fps")
-_TBR_RE = re.compile(r"([\d.]+)k? tbr")
-_AUDIO_RE = re.compile(r"Stream #\S+.*?: Audio: (?P<codec>[^,\s]+)[^,]*, (?P<rate>\d+) Hz, (?P<layout>[^,]+)")
-_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):([\d.]+)")
+def _unreadable(path: str, exc: Exception) -> PhadtfError:
+    return PhadtfError(f"{path}: not a readable media file (truncated or corrupt container; {type(exc).__name__})")
 
 
 def probe(path: str | Path) -> VideoProbe:
-    """Read stream facts from the header (`ffmpeg -i`; the wheel ships no ffprobe). Raises PhadtfError on unreadable files."""
+    """Read stream facts from the container and the first decoded video frame (its display matrix). Raises
+    PhadtfError on a missing, unreadable or video-less file."""
     path = str(path)
     if not Path(path).is_file():
         raise PhadtfError(f"{path}: file not found")
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path], capture_output=True, text=True,
-                          errors="replace")
-    log = proc.stderr
-    if "Invalid data found" in log or "moov atom not found" in log:
-        raise PhadtfError(f"{path}: not a readable media file (truncated or corrupt container)")
-    video = _VIDEO_RE.search(log)
-    if video is None:
-        raise PhadtfError(f"{path}: no video stream")
-    header = log[video.start():].splitlines()[0]
-    fps_m = _FPS_RE.search(header) or _TBR_RE.search(header)
-    dur_m = _DURATION_RE.search(log)
-    duration = int(dur_m.group(1)) * 3600 + int(dur_m.group(2)) * 60 + float(dur_m.group(3)) if dur_m else 0.0
-    audio = _AUDIO_RE.search(log)
-    channels = None
-    if audio:
-        layout = audio.group("layout").strip().split("(")[0]
-        channels = {"mono": 1, "stereo": 2}.get(layout)
-        if channels is None and (num := re.match(r"(\d+)", layout)):
-            channels = int(num.group(1))
-    return VideoProbe(path, int(video.group("w")), int(video.group("h")), float(fps_m.group(1)) if fps_m else 0.0,
-                      duration, audio is not None, int(audio.group("rate")) if audio else None, channels,
-                      video.group("codec"), audio.group("codec") if audio else None)
+    try:
+        container = av.open(path, metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc) from exc
+    with container:
+        if not container.streams.video:
+            raise PhadtfError(f"{path}: no video stream")
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        try:  # the display matrix travels on the frames; the first one also proves the stream decodes at all
+            first = next(container.decode(video), None)
+        except av.FFmpegError as exc:
+            raise _unreadable(path, exc) from exc
+        if first is None:
+            raise PhadtfError(f"{path}: video stream has no decodable frame")
+        rotation = int(round(first.rotation)) % 360
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        elif rotation not in (0, 180):
+            raise PhadtfError(f"{path}: display rotation of {rotation}° (only multiples of 90° can be decoded upright)")
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        if container.duration is not None:
+            duration = container.duration / av.time_base
+        elif video.duration is not None and video.time_base is not None:
+            duration = float(video.duration * video.time_base)
+        else:
+            duration = 0.0
+        return VideoProbe(path, int(width), int(height), float(rate) if rate else 0.0, float(duration),
+                          audio is not None, audio.codec_context.sample_rate if audio else None,
+                          audio.codec_context.channels if audio else None, video.codec_context.name,
+                          audio.codec_context.name if audio else None, rotation)
 
 
 def iter_frames(path: str | Path, width: int, height: int, fps: float | None = 25.0, start: int = 0,

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from phadtf_kedro.audio.driving import refuse_silence
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.crop import crop_affine, cut_crops, integer_box, stable_boxes, to_crop_coords
+from phadtf_kedro.face.orientation import median_roll_deg
 from phadtf_kedro.face.sheet import contact_sheet
 from phadtf_kedro.face.tracker import resolve_model_path, track_video
 from phadtf_kedro.metrics.sync import correlation, speech_envelope
@@ -26,12 +28,14 @@ RIGID_LANDMARKS = [1, 4, 6, 33, 133, 168, 263, 362]
 
 
 def probe_video(raw_video: VideoFile, params: dict[str, Any]) -> dict[str, Any]:
-    """Check the container: a video stream, an audio track, at least `min_seconds` long. Returns the stream facts."""
+    """Check the container: a video stream, an audio track that is not silent, at least `min_seconds` long. Returns the
+    stream facts (the size is the displayed one: a phone clip's rotation is applied while decoding)."""
     info = raw_video.probe()
     if not info.has_audio:
         raise PhadtfError(f"{info.path}: no audio track (a talking-face video needs its speech)")
     if info.duration < params["min_seconds"]:
         raise PhadtfError(f"{info.path}: {info.duration:.2f} s is shorter than min_seconds={params['min_seconds']}")
+    refuse_silence(info.path, read_audio(info.path, params["sample_rate"]), params["silence_dbfs"])
     return {**info.__dict__, "expected_frames": int(round(info.duration * raw_video.fps))}
 
 
@@ -47,7 +51,8 @@ def track_faces(raw_video: VideoFile, video_probe: dict[str, Any], params: dict[
 
 def check_recording(video_probe: dict[str, Any], face_tracks_raw: dict[str, np.ndarray],
                     params: dict[str, Any]) -> dict[str, Any]:
-    """Gate: the video decoded to its end, and one face is tracked in ≥ `min_detection_rate` of the frames."""
+    """Gate: the video decoded to its end, one face is tracked in ≥ `min_detection_rate` of the frames, and it is
+    upright in the picture (its eye line within `max_roll_deg` of level)."""
     path, n = video_probe["path"], len(face_tracks_raw["num_faces"])
     if n < 0.98 * video_probe["expected_frames"] - 1:
         first = str(face_tracks_raw["decode_errors"][0]) if len(face_tracks_raw["decode_errors"]) else "stream ended"
@@ -60,6 +65,10 @@ def check_recording(video_probe: dict[str, Any], face_tracks_raw: dict[str, np.n
     if one < params["min_detection_rate"]:
         raise PhadtfError(f"{path}: one face found in {one:.1%} of frames, below min_detection_rate="
                           f"{params['min_detection_rate']:.0%} (no face, or face lost)")
+    roll = median_roll_deg(face_tracks_raw["landmarks"][counts == 1])
+    if abs(roll) > params["max_roll_deg"]:
+        raise PhadtfError(f"{path}: the face is turned {roll:.0f}° in the picture (more than max_roll_deg="
+                          f"{params['max_roll_deg']:g}; pixels stored sideways or upside down): rotate the video upright")
     return {**video_probe, "n_frames": n, "detection_rate": one, "multi_face_rate": several}
 
 
