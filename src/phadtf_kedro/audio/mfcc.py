@@ -12,6 +12,8 @@ triangles (see `mel_filter_bank`). tests/audio/test_mfcc.py bounds the differenc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import librosa
 import numpy as np
 
@@ -61,11 +63,9 @@ def mfcc(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     return (coeffs * lift).astype(np.float32)
 
 
-def mfcc_windows(samples: np.ndarray, n_frames: int, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
-    """Return (windows (n_frames, 28, 12), padded MFCC rows (n_rows, 12)): one window per video frame at 25 fps.
-
-    Audio shorter than the video is zero-padded at the end, so every frame gets a window.
-    """
+def _padded_signal(samples: np.ndarray, n_frames: int, sample_rate: int) -> np.ndarray:
+    """The signal the MFCC rows are framed from: 0.12 s of zeros, the audio (zero-padded to the frames' duration),
+    0.12 s of zeros, and zeros until the last frame's window is complete."""
     pad = np.zeros(int(PAD_SECONDS * sample_rate), np.float32)
     needed = int(round(n_frames * sample_rate / 25.0))
     body = np.asarray(samples, np.float32)
@@ -73,8 +73,32 @@ def mfcc_windows(samples: np.ndarray, n_frames: int, sample_rate: int = SAMPLE_R
         body = np.pad(body, (0, needed - len(body)))
     last = ROWS_PER_FRAME * (n_frames - 1) + WINDOW_ROWS  # rows the last window needs
     signal = np.concatenate([pad, body, pad])
-    signal = np.pad(signal, (0, max(0, (last - 1) * HOP_LENGTH + WIN_LENGTH - len(signal))))
-    rows = mfcc(signal, sample_rate)[:, 1:]
+    return np.pad(signal, (0, max(0, (last - 1) * HOP_LENGTH + WIN_LENGTH - len(signal))))
+
+
+def mfcc_window_chunks(samples: np.ndarray, n_frames: int, chunk: int,
+                       sample_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
+    """`mfcc_windows`' windows, `chunk` frames at a time, computing only the MFCC rows each chunk needs (the one-pass
+    spectrum of a long recording costs ~60 MB per minute). Rows are framed on the same 10 ms grid: a chunk's slice
+    starts one hop early so that the pre-emphasis of its first kept row sees the real previous sample, and that extra
+    row is dropped; the windows equal the one-pass ones to float rounding."""
+    signal = _padded_signal(samples, n_frames, sample_rate)
+    for f0 in range(0, n_frames, chunk):
+        f1 = min(f0 + chunk, n_frames)
+        r0 = max(ROWS_PER_FRAME * f0 - 1, 0)
+        r1 = ROWS_PER_FRAME * (f1 - 1) + WINDOW_ROWS
+        rows = mfcc(signal[r0 * HOP_LENGTH:(r1 - 1) * HOP_LENGTH + WIN_LENGTH], sample_rate)[:, 1:]
+        rows = rows[ROWS_PER_FRAME * f0 - r0:]
+        starts = ROWS_PER_FRAME * np.arange(f1 - f0)
+        yield np.stack([rows[s:s + WINDOW_ROWS] for s in starts]).astype(np.float32)
+
+
+def mfcc_windows(samples: np.ndarray, n_frames: int, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Return (windows (n_frames, 28, 12), padded MFCC rows (n_rows, 12)): one window per video frame at 25 fps.
+
+    Audio shorter than the video is zero-padded at the end, so every frame gets a window.
+    """
+    rows = mfcc(_padded_signal(samples, n_frames, sample_rate), sample_rate)[:, 1:]
     starts = ROWS_PER_FRAME * np.arange(n_frames)
     windows = np.stack([rows[s:s + WINDOW_ROWS] for s in starts]) if n_frames else np.zeros((0, WINDOW_ROWS, 12))
     return windows.astype(np.float32), rows

@@ -14,10 +14,13 @@ buffers, so `predict` returns blendshape scores and radians/cm directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+
+LSTMState = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (layers, batch, hidden)
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,16 @@ class ATCNet(nn.Module):
 
     def forward(self, mfcc: torch.Tensor) -> torch.Tensor:
         """(B, T, 28, 12) MFCC windows → (B, T, 58) standardized expression | pose."""
+        return self.step(mfcc)[0]
+
+    def step(self, mfcc: torch.Tensor, state: LSTMState | None = None) -> tuple[torch.Tensor, LSTMState]:
+        """`forward` over one stretch of time, starting from the LSTM's `state` (None: zeros) and returning the state
+        after it: consecutive stretches with the state carried give the same outputs as one pass over their concatenation."""
         b, t = mfcc.shape[:2]
         features = self.audio_conv(mfcc.reshape(b * t, 1, *mfcc.shape[2:])).flatten(1)
         features = self.audio_fc(features).reshape(b, t, -1)
-        hidden, _ = self.lstm(features)
-        return self.head(hidden)
+        hidden, state = self.lstm(features, state)
+        return self.head(hidden), state
 
     def set_target_stats(self, mean: torch.Tensor, std: torch.Tensor) -> None:
         self.target_mean.copy_(mean)
@@ -90,8 +98,19 @@ class ATCNet(nn.Module):
     @torch.no_grad()
     def predict(self, mfcc: torch.Tensor) -> torch.Tensor:
         """(T, 28, 12) windows of one utterance → (T, 58) expression scores and pose in their own units."""
+        return torch.cat(list(self.predict_stream([mfcc]))) if len(mfcc) else mfcc.new_zeros(0, self.config.n_outputs)
+
+    @torch.no_grad()
+    def predict_stream(self, chunks: Iterable[torch.Tensor]) -> Iterator[torch.Tensor]:
+        """`predict` over one utterance given as consecutive (T_i, 28, 12) chunks, yielding (T_i, 58) per chunk with the
+        LSTM's state carried between them: the result of one pass, with memory bounded by the largest chunk instead
+        of growing with the utterance (the convolutions' activations are ~20 KB per frame at the small sizes)."""
         was_training = self.training
         self.eval()
-        out = self(mfcc[None])[0] * self.target_std + self.target_mean
-        self.train(was_training)
-        return out
+        state: LSTMState | None = None
+        try:
+            for chunk in chunks:
+                out, state = self.step(chunk[None], state)
+                yield out[0] * self.target_std + self.target_mean
+        finally:
+            self.train(was_training)
