@@ -1,5 +1,6 @@
 """audio_motion on the real clip 31.mp4 (tiny preset): fine-tuning beats the untrained network on held-out frames;
-train_general → fine-tune really starts from the general weights; a general checkpoint of another config is refused."""
+the stored calibration gives the training frames the person's own spread; train_general → fine-tune really starts
+from the general weights; a general checkpoint of another config is refused."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from safetensors.torch import load_file
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import motion_sequences, network_config
+from phadtf_kedro.training.calibration import apply_calibration
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
 from tests.conftest import run_session
 from tests.pipelines.conftest import finetune_run, load31
@@ -43,6 +45,26 @@ def test_finetuning_lowers_heldout_loss_below_the_untrained_network(run31):
     before = heldout_loss(untrained, motion["windows"][held], motion["targets"][held], cfg)["loss"]
     assert ours < before
     assert abs(report["heldout_loss"] - ours) < 1e-4
+
+
+def test_calibration_gives_the_training_frames_the_persons_spread(run31):
+    from phadtf_kedro.datasets import ATCNetDataset
+
+    motion = motion_sequences(load31(run31, "04_feature", "coefficients.npz"),
+                              load31(run31, "04_feature", "mfcc_windows.npz"))
+    calibration = load31(run31, "06_models", "atcnet_calibration.npz")
+    assert calibration["names"].tolist() == motion["names"] and int(calibration["frames"]) == 300
+    trained = ATCNetDataset(str(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")).load()
+    train = motion["train"]
+    predicted = trained.predict(torch.as_tensor(motion["windows"][train])).numpy()
+    real = motion["targets"][train]
+    calibrated = apply_calibration(predicted, calibration)
+    free = (calibration["gain"] < float(calibration["max_gain"])) & (predicted.std(0) > 1e-6)  # not at the cap
+    assert free.sum() >= 10
+    np.testing.assert_allclose(calibrated[:, free].std(0), real[:, free].std(0), rtol=1e-3, atol=1e-7)
+    np.testing.assert_allclose(calibrated.mean(0), real.mean(0), atol=1e-4)
+    capped = calibration["gain"] == float(calibration["max_gain"])
+    assert (calibrated[:, capped].std(0) < real[:, capped].std(0)).all()  # too calm even at the cap
 
 
 def test_heldout_figures_and_baseline_are_logged(run31):

@@ -21,6 +21,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
 from phadtf_kedro.metrics.motion import motion_figures
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+from phadtf_kedro.training.calibration import fit_calibration, identity_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
 
@@ -98,6 +99,16 @@ def predict_motion(atcnet: ATCNet, motion: dict) -> dict[str, np.ndarray]:
     predicted = atcnet.predict(torch.as_tensor(motion["windows"][held])).numpy()
     return {"predicted": predicted.astype(np.float32), "frames": np.flatnonzero(held).astype(np.int32),
             "names": np.array(motion["names"])}
+
+
+def calibrate_atcnet(atcnet: ATCNet, motion: dict, params: dict[str, Any]) -> dict:
+    """Per-output amplitude calibration on the training frames, predicted as one utterance like generation does
+    (`training/calibration.py`); generation applies it. Switched off (`enabled: false`) it is the identity."""
+    train = np.flatnonzero(motion["train"])
+    if not params["enabled"] or len(train) < 2:
+        return identity_calibration(motion["names"])
+    predicted = atcnet.predict(torch.as_tensor(motion["windows"][train])).numpy()
+    return fit_calibration(predicted, motion["targets"][train], motion["names"], params["max_gain"], params["outputs"])
 
 
 def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: dict[str, np.ndarray],

@@ -14,6 +14,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["motion_sequences", "atcnet_general", "atcnet_resume", "params:audio_motion.network",
                   "params:audio_motion.finetune"],
                  ["atcnet", "audio_motion_history", "atcnet_training"], name="finetune_atcnet"),
+            Node(nodes.calibrate_atcnet, ["atcnet", "motion_sequences", "params:audio_motion.calibration"],
+                 "atcnet_calibration", name="calibrate_atcnet"),
             Node(nodes.predict_motion, ["atcnet", "motion_sequences"], "heldout_motion", name="predict_motion"),
             Node(nodes.audio_motion_report,
                  ["params:person_id", "atcnet", "motion_sequences", "heldout_motion", "atcnet_training",
