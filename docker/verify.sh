@@ -144,27 +144,34 @@ streams=$(docker run --rm --network none --label "$LABEL" -v "$video:/tmp/video.
 grep -q "Video: h264" <<< "$streams" && grep -q "Audio: aac" <<< "$streams" \
     || fail "$video is not H.264 + AAC: $streams"
 say "video on the host: $video ($(( $(stat -c %s "$video") / 1000 )) kB, $(grep -o 'Duration: [^,]*' <<< "$streams"))"
-python3 - "$store" <<'PY' || fail "MLflow store check"
-"""The MLflow runs the container logged, read from the host's copy of the store (mlflow.db and mlruns/)."""
+python3 - "$store" "$video" <<'PY' || fail "MLflow store check"
+"""The MLflow runs the container logged, read on the host from the mounted store (mlflow.db and mlruns/): one finished
+run per kedro run, person_id=demo, the finetune run's contact sheets and the generate run's video.mp4 (the same bytes as
+the catalog's output) as artifact files."""
 import sqlite3
 import sys
 from pathlib import Path
 
-store = Path(sys.argv[1])
+store, video = Path(sys.argv[1]), Path(sys.argv[2])
 db = sqlite3.connect(f"file:{store / 'mlflow.db'}?mode=ro", uri=True)
-runs = db.execute("SELECT r.run_uuid, r.status, r.artifact_uri FROM runs r JOIN params p ON p.run_uuid = r.run_uuid "
-                  "WHERE p.key = 'person_id' AND p.value = 'demo'").fetchall()
-finished = [r for r in runs if r[1] == "FINISHED"]
-if len(finished) < 2:
-    sys.exit(f"{store / 'mlflow.db'}: {len(finished)} finished runs with person_id=demo (finetune and generate expected)")
-for run_id, _, uri in finished:
+for pipeline, needed in (("demo_sample", None), ("finetune", "preprocessing/preprocessing_contact_sheet.png"),
+                         ("generate", "generate/demo/video.mp4")):
+    runs = db.execute("SELECT r.run_uuid, r.status, r.artifact_uri FROM runs r "
+                      "JOIN tags t ON t.run_uuid = r.run_uuid AND t.key = 'pipeline' AND t.value = ? "
+                      "JOIN params p ON p.run_uuid = r.run_uuid AND p.key = 'person_id' AND p.value = 'demo' "
+                      "ORDER BY r.start_time DESC", (pipeline,)).fetchall()
+    if not runs or runs[0][1] != "FINISHED":
+        sys.exit(f"{store / 'mlflow.db'}: no finished {pipeline} run with person_id=demo ({runs[:1]})")
+    run_id, _, uri = runs[0]
     local = store / "mlruns" / uri.split("/mlruns/", 1)[-1]  # the container's /app/mlruns is the store's mlruns/
-    files = [f for f in local.rglob("*") if f.is_file()]
-    if not files:
-        sys.exit(f"run {run_id}: no artifact files under {local} (artifact_uri {uri})")
+    files = sorted(f for f in local.rglob("*") if f.is_file())
+    if needed and not (local / needed).is_file():
+        sys.exit(f"{pipeline} run {run_id}: no {needed} under {local} (artifact_uri {uri})")
+    if pipeline == "generate" and (local / needed).read_bytes() != video.read_bytes():
+        sys.exit(f"{pipeline} run {run_id}: {local / needed} differs from {video}")
     metrics = db.execute("SELECT COUNT(DISTINCT key) FROM latest_metrics WHERE run_uuid = ?", (run_id,)).fetchone()[0]
-    print(f"docker-verify: MLflow run {run_id} (person_id=demo): FINISHED, {metrics} metrics, "
-          f"{len(files)} artifact files on the host under {local}")
+    print(f"docker-verify: MLflow {pipeline} run {run_id}: FINISHED, person_id=demo, {metrics} metrics, "
+          f"{len(files)} artifact files on the host" + (f" (e.g. {local / needed})" if needed else ""))
 PY
 if command -v docker-compose > /dev/null; then
     docker-compose -f docker/compose.yaml --profile postgres config -q \
