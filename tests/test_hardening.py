@@ -89,7 +89,7 @@ def _kill_mid_write(target) -> None:
     """A real leftover: a process killed (SIGKILL) inside the project's atomic write."""
     script = textwrap.dedent(f"""
         import os, signal
-        from phadtf_kedro.datasets.atomic import atomic_path
+        from phadtf_kedro.atomic import atomic_path
         with atomic_path({str(target)!r}) as tmp:
             tmp.write_bytes(b"x" * 2**20)
             os.kill(os.getpid(), signal.SIGKILL)

@@ -7,7 +7,7 @@ A second process that asks for a held lock is refused at once, naming the holder
 running sessions one after another), a lock this process still holds from an earlier session that failed before it
 could release is taken back, not refused.
 
-`clean_leftovers` removes what atomic writes (`datasets/atomic.py`) leave behind when a run is killed mid-write:
+`clean_leftovers` removes what atomic writes (`atomic.py`) leave behind when a run is killed mid-write:
 `.<name>.<random>.part…` files and folders. It runs under the lock, so no live writer of that person is cut off.
 """
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from kedro.io import AbstractDataset
 
-from phadtf_kedro.datasets.atomic import atomic_path
+from phadtf_kedro.atomic import atomic_path
 from phadtf_kedro.errors import PhadtfError
 
 

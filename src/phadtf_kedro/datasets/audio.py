@@ -10,7 +10,7 @@ import soundfile as sf
 from kedro.io import AbstractDataset
 
 from phadtf_kedro.audio.io import Audio
-from phadtf_kedro.datasets.atomic import atomic_path
+from phadtf_kedro.atomic import atomic_path
 
 
 class WavDataset(AbstractDataset[Audio, Audio]):

@@ -3,6 +3,7 @@ training run's resume checkpoint (the training loop writes it as it goes, so Ked
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,8 @@ from kedro.io import AbstractDataset
 
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-
-# imported when used: training.checkpoint itself imports this package's atomic writer
+from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from phadtf_kedro.training.refinement import GANConfig, RefinementGAN
 
 
 class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
@@ -28,8 +29,6 @@ class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
             return None
         if not self._filepath.is_file():
             raise PhadtfError(f"{self._filepath}: no trained ATCNet here")
-        from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta
-
         meta = read_meta(self._filepath)
         config = ATCNetConfig.from_dict(meta.get("config") or {})
         model = ATCNet(config)
@@ -40,8 +39,6 @@ class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
         return model
 
     def save(self, model: ATCNet) -> None:
-        from phadtf_kedro.training.checkpoint import save_checkpoint
-
         save_checkpoint(self._filepath, model, {"config": model.config.to_dict(), **getattr(model, "trained_meta", {})})
 
     def _exists(self) -> bool:
@@ -71,19 +68,14 @@ class ResumeCheckpointDataset(AbstractDataset[None, Path]):
         return {"filepath": str(self._filepath)}
 
 
-class RefinementGANDataset(AbstractDataset["RefinementGAN", "RefinementGAN"]):
+class RefinementGANDataset(AbstractDataset[RefinementGAN, RefinementGAN]):
     """The person's refinement GAN (generator, discriminator, encoders, memory) with its config, as safetensors."""
 
     def __init__(self, filepath: str, metadata: dict[str, Any] | None = None):
         self._filepath = Path(filepath)
         self.metadata = metadata
 
-    def load(self):
-        from dataclasses import asdict
-
-        from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta
-        from phadtf_kedro.training.refinement import GANConfig, RefinementGAN
-
+    def load(self) -> RefinementGAN:
         if not self._filepath.is_file():
             raise PhadtfError(f"{self._filepath}: no trained refinement GAN here")
         config = GANConfig(**(read_meta(self._filepath).get("config") or {}))
@@ -91,11 +83,7 @@ class RefinementGANDataset(AbstractDataset["RefinementGAN", "RefinementGAN"]):
         load_checkpoint(self._filepath, model, asdict(config))
         return model.eval()
 
-    def save(self, model) -> None:
-        from dataclasses import asdict
-
-        from phadtf_kedro.training.checkpoint import save_checkpoint
-
+    def save(self, model: RefinementGAN) -> None:
         save_checkpoint(self._filepath, model, {"config": asdict(model.config)})
 
     def _exists(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import mlflow
 from kedro.io import AbstractDataset
 
-from phadtf_kedro.datasets.atomic import atomic_path
+from phadtf_kedro.atomic import atomic_path
 from phadtf_kedro.synthesis.output import VIDEO_FILES, TalkingVideo
 from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, VideoWriter, write_video
 
@@ -62,7 +62,7 @@ class TalkingVideoDataset(AbstractDataset[TalkingVideo, dict[str, str]]):
 
     def save(self, data: TalkingVideo) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{self._path.name}.", dir=self._path.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{self._path.name}.", suffix=".part", dir=self._path.parent))
         writers = [VideoWriter(tmp / f"{name}.mp4", data.fps, data.audio, data.sample_rate, self._crf)
                    for name in VIDEO_FILES]
         try:

@@ -14,7 +14,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
-from phadtf_kedro.datasets.atomic import atomic_path
+from phadtf_kedro.atomic import atomic_path
 from phadtf_kedro.errors import PhadtfError
 
 Optimizer = torch.optim.Optimizer | dict[str, torch.optim.Optimizer]
