@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.pipelines.audio_motion.nodes import motion_sequences, network_config
+from phadtf_kedro.pipelines.audio_motion.nodes import calibrate_atcnet, motion_sequences, network_config
 from phadtf_kedro.training.calibration import apply_calibration
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
 from tests.conftest import run_session
@@ -103,3 +103,12 @@ def test_general_then_finetune_uses_the_general_weights(run31):
 def test_network_config_comes_from_parameters():
     config = network_config({"conv_channels": [4, 8, 8, 8, 16], "fc": [32, 32], "lstm_hidden": 32, "lstm_layers": 2})
     assert config.conv_channels == (4, 8, 8, 8, 16) and config.n_outputs == 58
+
+
+def test_calibration_switched_off_changes_nothing():
+    names = [f"expression/e{i}" for i in range(52)] + [f"pose/p{i}" for i in range(6)]
+    motion = {"train": np.arange(30) < 20, "windows": np.zeros((30, 28, 12), np.float32), "names": names,
+              "targets": np.random.default_rng(0).normal(size=(30, 58)).astype(np.float32)}
+    calibration = calibrate_atcnet(None, motion, {"enabled": False, "max_gain": 8.0, "outputs": ["expression"]})
+    predicted = np.random.default_rng(1).normal(size=(7, 58))
+    np.testing.assert_array_equal(apply_calibration(predicted, calibration), predicted)
