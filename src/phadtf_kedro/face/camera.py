@@ -1,9 +1,10 @@
 """The pinhole camera MediaPipe's face geometry assumes, seen through a face crop.
 
 Full frame W×H: u = W/2 + f·X/−Z, v = H/2 − f·Y/−Z with f = (H/2)/tan(vfov/2) (vfov 63° in MediaPipe's geometry
-pipeline; GUIDE.md has the measurement). A crop is the 2×3 affine `crop_affine` from preprocessing applied to (u, v), so
-each crop has its own off-centre pinhole (fx = s·f, principal point moved). Pixel coordinates are continuous with pixel
-i covering [i, i + 1), the same as OpenGL's viewport, so projections and renders line up to the sub-pixel.
+pipeline; see docs/architecture.md, "Camera model"). A crop is the 2×3 affine `crop_affine` from preprocessing applied
+to (u, v), so each crop has its own off-centre pinhole (fx = s·f, principal point moved). Pixel coordinates are
+continuous with pixel i covering [i, i + 1), the same as OpenGL's viewport, so projections and renders line up to the
+sub-pixel.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Per frame it gives 478 landmarks (x, y normalized to the image, z relative depth), a 4×4 facial transformation matrix that
 maps the canonical face mesh (cm) into camera space, and 52 ARKit-style blendshape scores. These three are the
-person-independent tracks the rest of the project builds on (see GUIDE.md, "Why these representations").
+person-independent tracks the rest of the project builds on (see docs/architecture.md, "Why these representations").
 """
 
 from __future__ import annotations
