@@ -74,6 +74,10 @@ RULES: dict[str, Any] = {
     "audio_motion.finetune.weight_decay": NON_NEGATIVE,
     "audio_motion.finetune.val_frames": INDEX,
     "audio_motion.generation.pose_amplitude": NON_NEGATIVE,
+    "audio_motion.generation.pose_source": Literal["matched", "predicted", "reference"],
+    "audio_motion.calibration.enabled": bool,
+    "audio_motion.calibration.max_gain": _float(ge=1),
+    "audio_motion.calibration.outputs": list[Literal["expression", "pose"]],
     "train_general.frames": Literal["train", "all"],
     # blending, refinement
     "blending.hanning_taps": COUNT,
