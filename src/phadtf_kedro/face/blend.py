@@ -16,7 +16,8 @@ test_personalized.py with speed 1, the roll axis, at most N/10 keyframes):
 Where this differs from the original, on purpose: the search window is symmetric (the original's slice
 `[I − p, I + p)` leaves out I + p, an off-by-one of its own); the close-keyframe rule compares each keyframe with the
 last one *kept* (the original compares with an entry it may already have overwritten by −1, which then indexes the
-last frame); an optional `window` caps the search half-width (None, the default, is the original's rule).
+last frame); a track shorter than the window is smoothed too (the original refuses it: any audio ≥ 0.3 s must
+work); an optional `window` caps the search half-width (None, the default, is the original's rule).
 
 Compositing: the render's coverage mask, with interior holes filled (OpenCV's outer contours, as the paper's
 bwboundaries), eroded a little and feathered with a Gaussian, blends the render's colour over the background crop.
