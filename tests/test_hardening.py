@@ -40,6 +40,28 @@ def test_retyped_or_empty_names_are_refused(value):
         validate_name("person_id", value)
 
 
+def test_the_general_models_folder_is_no_person():
+    with pytest.raises(PhadtfError, match=r"^person_id 'general': reserved"):
+        validate_name("person_id", "general")
+
+
+def test_person_folders_are_found_at_their_layer_only(tmp_path):
+    """A person named like a folder on the way ('data', a layer) must not widen the cleanup to other persons."""
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Node, Pipeline
+
+    from phadtf_kedro.datasets import NpzDataset
+    from phadtf_kedro.hooks import person_paths
+
+    project = tmp_path / "data"
+    catalog = DataCatalog({"a": NpzDataset(str(project / "data/02_intermediate/data/x.npz")),
+                           "b": NpzDataset(str(project / "data/03_primary/data/face_tracks.npz")),
+                           "c": NpzDataset(str(project / "data/04_feature/other/y.npz"))})
+    pipeline = Pipeline([Node(lambda a, c: a, ["a", "c"], "b")])
+    folders, personal = person_paths(pipeline, catalog, "data", project)
+    assert personal and folders == {project / "data/02_intermediate/data", project / "data/03_primary/data"}
+
+
 def test_names_outside_data_are_refused():
     with pytest.raises(PhadtfError, match=r"^audio '\.\./\.\./outside/speech': must match"):
         validate_name("audio", "../../outside/speech")

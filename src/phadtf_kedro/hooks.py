@@ -3,7 +3,6 @@ what a killed run left; log person_id to the MLflow run; leave no run open."""
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.locking import PersonLock, clean_leftovers
 from phadtf_kedro.params_schema import check_parameters
 
-log = logging.getLogger(__name__)
 PERSON_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+RESERVED = {"person_id": {"general"}}  # data/06_models/general/ and data/08_reporting/general/ are train_general's
 NAMES = {"person_id": "it names folders under data/", "audio": "it names data/01_raw/audio/<audio>.wav"}
 
 
@@ -33,6 +32,8 @@ def validate_name(key: str, value: object) -> str:
                           f"got a {type(value).__name__}")
     if not PERSON_ID.fullmatch(value):
         raise PhadtfError(f"{key} {value!r}: must match [A-Za-z0-9_-]{{1,64}} ({NAMES[key]})")
+    if value in RESERVED.get(key, ()):
+        raise PhadtfError(f"{key} {value!r}: reserved (its folders hold the general, person-independent model)")
     return value
 
 
@@ -62,11 +63,14 @@ def person_paths(pipeline, catalog, person: str, project: Path) -> tuple[set[Pat
         if where is None:
             continue
         path = Path(str(where))
-        path = path if path.is_absolute() else project / path
-        if person in path.parts[:-1]:
-            folders.add(Path(*path.parts[: path.parts.index(person) + 1]))
+        try:
+            rel = path.relative_to(project) if path.is_absolute() else path
+        except ValueError:
+            continue
+        if len(rel.parts) > 3 and rel.parts[0] == "data" and rel.parts[2] == person:  # data/<layer>/<person>/…
+            folders.add(project.joinpath(*rel.parts[:3]))
             personal = True
-        elif path.stem == person:
+        elif rel.parts[:1] == ("data",) and rel.stem == person:  # data/01_raw/videos/<person>.mp4
             personal = True
     return folders, personal
 
