@@ -3,7 +3,8 @@
 - `ours`: exactly what `generate` does, driven by the held-out audio: ATCNet's expression *and* pose, the
   configured pose handling, pose-matched backgrounds, render → blend → refine → paste-back into the full frame.
 - `blended`: the same frames without the GAN (the blended crop is pasted back), so refinement's share is measured.
-- `ours_real_pose`: ATCNet's expression with the real (tracked) head pose, to isolate image quality from pose.
+- `ours_real_pose`: ours' expression (ATCNet's, as generation uses it) with the real (tracked) head pose, to
+  isolate image quality from pose.
 - `mismatched`: `ours` driven by another stretch of the person's speech (the training part's audio from its start,
   looped if shorter):
   a control — mouth metrics against the real held-out video must collapse toward 0 here.
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from phadtf_kedro.audio.io import Audio
-from phadtf_kedro.face.model import POSE
+from phadtf_kedro.face.model import EXPRESSION, POSE
 from phadtf_kedro.face.pose import replay_index
 from phadtf_kedro.synthesis.plan import plan_frames, training_frames
 
@@ -54,9 +55,9 @@ def row_plans(held: np.ndarray, face_coefficients: dict[str, np.ndarray], audio_
     training_audio = audio_span(audio_16k, 0, int(held[0]))  # the speech of the training part only
     other_motion = motion_from_audio(audio_span(training_audio, 0, n))
     coeffs = face_coefficients["coefficients"]
-    plans = {"ours": plan_from_motion(ours_motion), "mismatched": plan_from_motion(other_motion),
-             "ours_real_pose": plan_frames(ours_motion["predicted"][:, :52], coeffs[held][:, POSE], face_coefficients,
-                                           blending["search_window"], blending["hanning_taps"])}
+    plans = {"ours": plan_from_motion(ours_motion), "mismatched": plan_from_motion(other_motion)}
+    plans["ours_real_pose"] = plan_frames(plans["ours"]["coefficients"][:, EXPRESSION], coeffs[held][:, POSE],
+                                          face_coefficients, blending["search_window"], blending["hanning_taps"])
     train = training_frames(face_coefficients)
     out = {f"{row}.{key}": plan[key] for row, plan in plans.items() for key in ("coefficients", "background")}
     out.update({"frames": held, "ours.predicted": ours_motion["predicted"],

@@ -9,7 +9,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(nodes.evaluation_plan,
-                 ["atcnet", "face_coefficients", "audio_16k", "params:audio_motion.generation", "params:blending",
+                 ["atcnet", "atcnet_calibration", "face_coefficients", "audio_16k", "params:audio_motion.generation", "params:blending",
                   "params:evaluation"], "evaluation_plan", name="evaluation_plan"),
             Node(nodes.evaluation_frames,
                  ["face_model", "refinement_gan", "face_crops", "face_tracks", "raw_video", "evaluation_plan",

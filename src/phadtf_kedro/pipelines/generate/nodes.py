@@ -40,10 +40,13 @@ def driven_motion(atcnet: ATCNet, driving_audio: Audio) -> dict[str, np.ndarray]
 
 
 def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, np.ndarray],
-                    generation: dict[str, Any], blending: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Per generated frame: its coefficients and the training frame it is blended onto."""
+                    calibration: dict[str, np.ndarray], generation: dict[str, Any],
+                    blending: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Per generated frame: its coefficients (ATCNet's output, amplitude-calibrated for the person) and the training
+    frame it is blended onto."""
     return plan_from_prediction(motion["predicted"], face_coefficients, generation["pose_source"],
-                                generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"])
+                                generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"],
+                                calibration=calibration)
 
 
 def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN, face_crops: dict[str, np.ndarray],

@@ -10,7 +10,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(nodes.driven_motion, ["atcnet", "driving_audio"], "driven_motion", name="driven_motion"),
             Node(nodes.plan_generation,
-                 ["driven_motion", "face_coefficients", "params:audio_motion.generation", "params:blending"],
+                 ["driven_motion", "face_coefficients", "atcnet_calibration", "params:audio_motion.generation",
+                  "params:blending"],
                  "generation_plan", name="plan_generation"),
             Node(nodes.synthesize_video,
                  ["face_model", "refinement_gan", "face_crops", "face_tracks", "raw_video", "generation_plan",
