@@ -11,7 +11,9 @@
 #   5. as the image's non-root user, with data/, conf/local/ and the MLflow store bind-mounted from a scratch folder and
 #      no network: kedro run demo_sample, finetune (tiny), generate (tiny);
 #   6. on the host: the generated mp4 is H.264 + AAC, and mlflow.db holds finished runs of person demo whose artifacts
-#      lie in the mounted store.
+#      lie in the mounted store;
+#   7. docker-compose 1.29 parses docker/compose.yaml and brings up its mlflow and viz services from this image, on free
+#      ports: both answer HTTP 200 on 127.0.0.1 and are published nowhere else; then `down -v`.
 # Every container runs with --rm; the dockerd it started is stopped on exit. Images stay (they are the cache).
 # Needs root when it has to start dockerd or debootstrap (apt-get install docker.io debootstrap).
 # Environment: PHADTF_VERIFY_DIR (scratch folder, default a new one under /tmp; kept for inspection),
@@ -40,8 +42,16 @@ mkdir -p "$WORK" "$CACHE"
 
 # shellcheck source=docker/engine.sh
 source docker/engine.sh
+COMPOSE_PROJECT=""
+compose_down() {
+    if [ -n "$COMPOSE_PROJECT" ]; then
+        docker-compose -p "$COMPOSE_PROJECT" -f docker/compose.yaml down -v > /dev/null 2>&1 || true
+        COMPOSE_PROJECT=""
+    fi
+}
 cleanup() {
     local left
+    compose_down
     left=$(docker ps -aq --filter "label=$LABEL" 2> /dev/null || true)
     if [ -n "$left" ]; then docker rm -f $left > /dev/null || true; fi
     engine_stop
@@ -120,7 +130,7 @@ find data -name .gitkeep -printf '%h\n' | while read -r dir; do mkdir -p "$WORK/
 mkdir -p "$data" "$store/mlruns" "$local_conf"
 if [ "$(id -u)" = 0 ]; then chown -R "$RUN_UID:$RUN_GID" "$data" "$store" "$local_conf"; fi
 in_image() {
-    docker run --rm --network none --label "$LABEL" --shm-size 1g \
+    docker run --rm --network none --label "$LABEL" --shm-size 1g -e COLUMNS=160 \
         -v "$data:/app/data" -v "$store:/app/mlflow" -v "$local_conf:/app/conf/local" "$IMAGE" "$@"
 }
 user=$(in_image id -u)
@@ -173,11 +183,38 @@ for pipeline, needed in (("demo_sample", None), ("finetune", "preprocessing/prep
     print(f"docker-verify: MLflow {pipeline} run {run_id}: FINISHED, person_id=demo, {metrics} metrics, "
           f"{len(files)} artifact files on the host" + (f" (e.g. {local / needed})" if needed else ""))
 PY
+# --- 7. compose: docker-compose 1.29 reads the file; the MLflow and Kedro-Viz services answer on 127.0.0.1 only -------
 if command -v docker-compose > /dev/null; then
     docker-compose -f docker/compose.yaml --profile postgres config -q \
         || fail "docker-compose $(docker-compose version --short) rejects docker/compose.yaml"
+    free_port() { python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+    PHADTF_IMAGE=$IMAGE PHADTF_MLFLOW_PORT=$(free_port) PHADTF_VIZ_PORT=$(free_port)
+    export PHADTF_IMAGE PHADTF_MLFLOW_PORT PHADTF_VIZ_PORT
+    COMPOSE_PROJECT="phadtf_verify_$$"
+    docker-compose -p "$COMPOSE_PROJECT" -f docker/compose.yaml up -d --no-build mlflow viz > "$WORK/compose.log" 2>&1 \
+        || fail "docker-compose up mlflow viz: $(tail -n 3 "$WORK/compose.log")"
+    for service in mlflow:5000:$PHADTF_MLFLOW_PORT viz:4141:$PHADTF_VIZ_PORT; do
+        IFS=: read -r name inner port <<< "$service"
+        # every host binding of the container's port, one a line: exactly one, on the loopback address
+        bound=$(docker port "$(docker-compose -p "$COMPOSE_PROJECT" -f docker/compose.yaml ps -q "$name")" "$inner")
+        [ "$bound" = "127.0.0.1:$port" ] || fail "$name is published on $(echo $bound), not only on 127.0.0.1:$port"
+        python3 - "$port" <<'PY' || fail "$name: no HTTP 200 on 127.0.0.1:$port within 180 s (docker logs)"
+import sys, time, urllib.request
+deadline = time.monotonic() + 180
+while True:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=5) as answer:
+            sys.exit(0 if answer.status == 200 else 1)
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit(1)
+        time.sleep(2)
+PY
+        say "compose service $name answers HTTP 200 on $bound (published on 127.0.0.1 only)"
+    done
+    compose_down
     say "docker/compose.yaml parses with docker-compose $(docker-compose version --short)"
 else
-    say "docker-compose not installed: compose.yaml not parsed by it (apt-get install docker-compose)"
+    say "docker-compose not installed: compose.yaml not tried (apt-get install docker-compose)"
 fi
 say "PASSED in $(( $(date +%s) - start_all )) s (outputs kept in $WORK)"

@@ -202,7 +202,7 @@ def test_compose_file_parses_and_publishes_only_on_localhost():
             text = port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port.get('published')}"
             assert text.startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
             published.append(text)
-    assert {"127.0.0.1:5000:5000", "127.0.0.1:4141:4141"} <= set(published)
+    assert {"127.0.0.1:${PHADTF_MLFLOW_PORT:-5000}:5000", "127.0.0.1:${PHADTF_VIZ_PORT:-4141}:4141"} <= set(published)
     devices = services["pipeline"]["deploy"]["resources"]["reservations"]["devices"]
     assert any(d["driver"] == "nvidia" and "gpu" in d["capabilities"] for d in devices)
     for name in ("pipeline", "mlflow", "viz", "mlflow-postgres"):  # one image, built from docker/Dockerfile
