@@ -67,7 +67,7 @@ RULES: dict[str, Any] = {
     "audio_motion.network.mfcc_cols": Literal[12],
     "audio_motion.network.dropout": BETA,
     **{f"{section}.{key}": rule for section in ("audio_motion.finetune", "train_general") for key, rule in {
-        "epochs": COUNT, "lr": POSITIVE, "beta1": BETA, "beta2": BETA, "batch_size": COUNT, "clip_frames": COUNT,
+        "epochs": INDEX, "lr": POSITIVE, "beta1": BETA, "beta2": BETA, "batch_size": COUNT, "clip_frames": COUNT,
         "clip_stride": COUNT, "pose_weight": NON_NEGATIVE, "smooth_pose": NON_NEGATIVE,
         "smooth_expression": NON_NEGATIVE, "checkpoint_every": COUNT, "seed": SEED}.items()},
     "audio_motion.finetune.lr_scratch": POSITIVE,
@@ -91,7 +91,7 @@ RULES: dict[str, Any] = {
     "refinement.network.size": _int(16),
     "refinement.network.threshold": _float(ge=-1, le=1),
     "refinement.network.margin": NON_NEGATIVE,
-    "refinement.training.epochs": COUNT,
+    "refinement.training.epochs": INDEX,  # 0: keep the initial (or general) weights, as tests and benchmarks do
     "refinement.training.lr": POSITIVE,
     "refinement.training.beta1": BETA,
     "refinement.training.batch_size": COUNT,
