@@ -114,11 +114,15 @@ say "a base with the wrong torch stops the build with: $refusal"
 
 # --- 4. the project image ---------------------------------------------------------------------------------------------
 say "building $IMAGE on $BASE (log $WORK/build.log)"
+previous=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2> /dev/null || true)
 t0=$(date +%s)
 nice -n 10 docker build --force-rm --network host --build-arg "BASE_IMAGE=$BASE" --build-arg "UID=$RUN_UID" \
     --build-arg "GID=$RUN_GID" -f docker/Dockerfile -t "$IMAGE" . > "$WORK/build.log" 2>&1 \
     || fail "docker build: $(tail -n 5 "$WORK/build.log")"
 build_s=$(( $(date +%s) - t0 ))
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+    docker rmi "$previous" > /dev/null 2>&1 || true  # the last run's image, now untagged: its own layers go
+fi
 size_mb=$(( $(docker image inspect -f '{{.Size}}' "$IMAGE") / 1000000 ))
 base_mb=$(( $(docker image inspect -f '{{.Size}}' "$BASE") / 1000000 ))
 say "built $IMAGE in ${build_s} s: ${size_mb} MB (stand-in base ${base_mb} MB)"
