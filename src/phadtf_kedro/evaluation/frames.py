@@ -58,26 +58,29 @@ class RowCutter:
         return np.stack(crops), np.array(sharpness, np.float64)
 
 
-def video_rows(video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter) -> dict[str, np.ndarray]:
-    """static, replay and real: frames of the person's video."""
+def video_rows(video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter,
+               training: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+    """static and replay (training frames, already decoded) and real (the held-out frames, decoded in one pass)."""
     out = {}
-    for row in ("static", "replay", "real"):
+    for row in ("static", "replay"):
         shown = plan[f"{row}.frame"]
-        frames = background_frames(video, shown)
-        out[row], out[f"sharpness.{row}"] = cutter.collect((frames[int(f)], int(f)) for f in shown)
+        out[row], out[f"sharpness.{row}"] = cutter.collect((training[int(f)], int(f)) for f in shown)
+    held = plan["real.frame"]
+    real = video.frames(int(held[0]), int(held[-1]) + 1)
+    out["real"], out["sharpness.real"] = cutter.collect((frame, int(f)) for f, frame in zip(held, real))
     return out
 
 
 def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter,
-                     generate: dict[str, Any]) -> dict[str, np.ndarray]:
+                     generate: dict[str, Any], training: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
     """ours (and blended from the same pass), ours_real_pose, mismatched: synthesized, pasted back as `generate`
-    does (`generate.mask_grow_px`, `generate.seamless`)."""
+    does (`generate.mask_grow_px`, `generate.seamless`) into the decoded `training` frames."""
     out: dict[str, list] = {}
     for row in ("ours", "ours_real_pose", "mismatched"):
         kinds = ("refined", "blended") if row == "ours" else ("refined",)
         names = {"refined": row, "blended": "blended"}
         rows_plan = {"coefficients": plan[f"{row}.coefficients"], "background": plan[f"{row}.background"]}
-        for f, background in on_backgrounds(synth, rows_plan, video):
+        for f, background in on_backgrounds(synth, rows_plan, video, training):
             mask, box = face_mask(f.rgba, generate["mask_grow_px"]), cutter.boxes[f.background]
             for kind in kinds:
                 full = paste_back(getattr(f, kind), mask, background, box, generate["seamless"])
@@ -91,5 +94,9 @@ def row_frames(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray]
                size: int, generate: dict[str, Any]) -> dict[str, np.ndarray]:
     """`<row>`: (T, size, size, 3) uint8 crops and `sharpness.<row>`: (T,) per-frame sharpness, for every row."""
     cutter = RowCutter(plan["frames"], face_tracks, size)
-    out = {**synthesized_rows(synth, video, plan, cutter, generate), **video_rows(video, plan, cutter)}
+    # every training frame any row shows, decoded once (the held-out frames are streamed by video_rows)
+    shown = [plan[f"{row}.background"] for row in ("ours", "ours_real_pose", "mismatched")]
+    training = background_frames(video, np.concatenate([*shown, plan["static.frame"], plan["replay.frame"]]))
+    out = {**synthesized_rows(synth, video, plan, cutter, generate, training),
+           **video_rows(video, plan, cutter, training)}
     return {key: out[key] for row in ROWS for key in (row, f"sharpness.{row}")}

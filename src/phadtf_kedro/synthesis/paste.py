@@ -26,10 +26,12 @@ def background_frames(video: VideoFile, needed: np.ndarray) -> dict[int, np.ndar
     return {t: frame for t, frame in enumerate(video.frames(0, max(wanted) + 1)) if t in wanted}
 
 
-def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray],
-                   video: VideoFile) -> Iterator[tuple[SynthFrame, np.ndarray]]:
-    """Each planned frame, synthesized, with the full-resolution frame of the person's video it is pasted into."""
-    backgrounds = background_frames(video, plan["background"])
+def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray], video: VideoFile,
+                   backgrounds: dict[int, np.ndarray] | None = None) -> Iterator[tuple[SynthFrame, np.ndarray]]:
+    """Each planned frame, synthesized, with the full-resolution frame of the person's video it is pasted into
+    (taken from `backgrounds` when the caller has already decoded them)."""
+    if backgrounds is None:
+        backgrounds = background_frames(video, plan["background"])
     for frame in synth.frames(plan["coefficients"], plan["background"]):
         yield frame, backgrounds[frame.background]
 
