@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
 
 
 def masked_psnr(predicted: np.ndarray, target: np.ndarray, peak: float = 1.0) -> float:
-    """PSNR (dB) between two equally shaped sets of pixel values (e.g. the (N, 3) pixels inside a face mask)."""
-    mse = float(np.mean((np.asarray(predicted, np.float64) - np.asarray(target, np.float64)) ** 2))
-    return float("inf") if mse == 0.0 else 10.0 * np.log10(peak * peak / mse)
+    """PSNR (dB) between two equally shaped sets of pixel values (e.g. the (N, 3) pixels inside a face mask), in
+    float64 whatever their dtype; inf when they are identical (scikit-image's formula, its division by a zero MSE
+    silenced)."""
+    with np.errstate(divide="ignore"):
+        return float(peak_signal_noise_ratio(np.asarray(target, np.float64), np.asarray(predicted, np.float64),
+                                             data_range=peak))
 
 
 def psnr(predicted: np.ndarray, target: np.ndarray) -> float:
     """PSNR (dB) of two uint8 images (or stacks of them)."""
-    return masked_psnr(np.asarray(predicted, np.float64) / 255.0, np.asarray(target, np.float64) / 255.0)
+    return masked_psnr(predicted, target, peak=255.0)
 
 
 def ssim(predicted: np.ndarray, target: np.ndarray) -> float:
     """Mean structural similarity of two uint8 RGB images (scikit-image, Gaussian-weighted as Wang et al. 2004)."""
-    from skimage.metrics import structural_similarity
-
     return float(structural_similarity(predicted, target, channel_axis=-1, data_range=255, gaussian_weights=True,
                                        sigma=1.5, use_sample_covariance=False))
 
@@ -44,13 +46,12 @@ def at_size(images: np.ndarray, size: int) -> np.ndarray:
 def frame_psnrs(predicted: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     """(pooled, per-frame) PSNR (dB) of two equally long stacks of uint8 frames: pooled takes the MSE over all
     frames at once; per-frame averages each frame's PSNR (as papers report it; identical frames, of infinite PSNR, are
-    left out)."""
-    mse = np.array([np.mean((a.astype(np.float32) - b.astype(np.float32)) ** 2, dtype=np.float64)
-                    for a, b in zip(predicted, target)])
-    pooled = float("inf") if mse.mean() == 0 else 10.0 * np.log10(255.0 ** 2 / mse.mean())
-    nonzero = mse[mse > 0]
-    per_frame = float(np.mean(10.0 * np.log10(255.0 ** 2 / nonzero))) if len(nonzero) else float("inf")
-    return float(pooled), per_frame
+    left out). The MSE is taken frame by frame (scikit-image's), so no float copy of a whole stack is ever made."""
+    mse = np.array([mean_squared_error(b, a) for a, b in zip(predicted, target)], np.float64)
+    with np.errstate(divide="ignore"):
+        pooled = 10.0 * np.log10(255.0 ** 2 / mse.mean()) if len(mse) else float("nan")
+        per_frame = 10.0 * np.log10(255.0 ** 2 / mse[mse > 0])
+    return float(pooled), float(per_frame.mean()) if len(per_frame) else float("inf")
 
 
 def laplacian_variance(image: np.ndarray, mask: np.ndarray) -> float:

@@ -9,6 +9,7 @@ are first aligned to the real ones by the similarity transform (Umeyama) that be
 from __future__ import annotations
 
 import numpy as np
+from skimage.transform import SimilarityTransform
 
 # MediaPipe FACEMESH_LIPS: outer and inner lip contours (40 points)
 LIPS = np.array([61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409,
@@ -20,14 +21,13 @@ EYE_CORNERS = (33, 263)
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Scale s, rotation R (2×2), translation t minimizing Σ‖s·R·src + t − dst‖² (Umeyama 1991)."""
-    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
-    a, b = src - mu_s, dst - mu_d
-    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
-    rot = u @ d @ vt
-    scale = float(np.trace(np.diag(sig) @ d) / a.var(axis=0).sum())
-    return scale, rot, mu_d - scale * rot @ mu_s
+    """Scale s, rotation R (2×2), translation t minimizing Σ‖s·R·src + t − dst‖² (Umeyama 1991, as scikit-image's
+    `SimilarityTransform.from_estimate` solves it); all NaN when the points cannot fix a transform (e.g. all equal)."""
+    tf = SimilarityTransform.from_estimate(src, dst)
+    if not tf:
+        return float("nan"), np.full((2, 2), np.nan), np.full(2, np.nan)
+    scale = float(tf.scale)
+    return scale, tf.params[:2, :2] / scale, tf.params[:2, 2].copy()
 
 
 def landmark_distance(generated: np.ndarray, real: np.ndarray) -> np.ndarray:
