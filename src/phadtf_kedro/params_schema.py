@@ -105,6 +105,7 @@ RULES: dict[str, Any] = {
     # evaluation (its other keys are only checked for existing)
     "evaluation.max_frames": COUNT,
     "evaluation.face_landmarker_model": MODEL_PATH,
+    "evaluation.landmarks": Literal["mediapipe", "fan"],  # LMD's landmark backend (face/fan_landmarks.py)
     "evaluation.hs_bin_deg": POSITIVE,
     "evaluation.max_sync_lag": COUNT,
     "evaluation.contact_sheet_frames": COUNT,

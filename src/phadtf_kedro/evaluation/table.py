@@ -60,7 +60,8 @@ def evaluation_rows(frames: dict[str, np.ndarray], landmarks: dict[str, np.ndarr
     for row in ROWS:
         values = {**image_metrics(frames[row], frames["real"], face, frames[f"sharpness.{row}"],
                                   frames["sharpness.real"]),
-                  **mouth_metrics(landmarks[row], landmarks["real"], mouths[row], mouths["real"], envelope,
+                  **mouth_metrics(landmarks.get(f"fan.{row}", landmarks[row]),  # LMD on FAN's points if tracked
+                                  landmarks.get("fan.real", landmarks["real"]), mouths[row], mouths["real"], envelope,
                                   params["max_sync_lag"]),
                   **head_metrics(poses[row], poses["real"], onsets, params),
                   "face_detected": float(np.isfinite(landmarks[row][:, 0, 0]).mean())}

@@ -13,6 +13,7 @@ from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.evaluation.frames import hull_mask, row_frames
 from phadtf_kedro.evaluation.plan import ROWS, heldout_frames, row_plans
 from phadtf_kedro.evaluation.table import evaluation_rows, undefined_notes
+from phadtf_kedro.face.fan_landmarks import fan_tracks
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.pose import matrix_to_pose
 from phadtf_kedro.face.sheet import comparison_sheet
@@ -65,6 +66,8 @@ def track_evaluation_frames(frames: dict[str, np.ndarray], params: dict[str, Any
         found = np.isfinite(tracks.transform).all(axis=(1, 2))
         poses[found] = matrix_to_pose(tracks.transform[found])
         out[row], out[f"pose.{row}"] = tracks.landmarks.astype(np.float32), poses.astype(np.float32)
+    if params["landmarks"] == "fan":  # LMD on face-alignment's 68 points instead (face/fan_landmarks.py)
+        out.update(fan_tracks({row: frames[row] for row in ROWS}))
     return out
 
 
@@ -97,7 +100,8 @@ def evaluation_table(frames: dict[str, np.ndarray], tracks: dict[str, np.ndarray
                         "hs": f"mean over pitch/yaw/roll of the histogram intersection of row vs real angles "
                               f"({params['hs_bin_deg']}° bins); hs_velocity: the same on frame-to-frame changes "
                               f"({params['hs_velocity_bin_deg']}° bins)",
-                        "lmd": f"mean lip-landmark distance after a similarity alignment, px at {size}²"}}
+                        "lmd": f"mean lip-landmark distance after a similarity alignment, px at {size}², "
+                               f"{params['landmarks']} landmarks"}}
     metrics = {f"{row}.{k}": {"value": v, "step": 0} for row, values in table.items() for k, v in values.items()
                if v is not None}
     figure = evaluation_figure(poses["real"], {"ours": poses["ours"]},
