@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from phadtf_kedro.models.discriminator import PatchDiscriminator
 from phadtf_kedro.models.generator import Generator, GeneratorConfig
-from phadtf_kedro.models.losses import adversarial, mask_penalty, total_variation
+from phadtf_kedro.models.losses import adversarial, mask_penalty, ssim, total_variation
 from phadtf_kedro.models.memory import FeatureEncoder, Memory
 
 
@@ -25,6 +25,7 @@ def test_identity_changes_the_output_through_adain():
     gen = Generator(GeneratorConfig(size=32, ngf=8, id_dim=16))
     for up in gen.ups:  # move AdaIN off its identity start so the style matters
         torch.nn.init.normal_(up.adain.style.weight, std=0.5)
+    torch.nn.init.normal_(gen.to_image.weight, std=0.1)  # and the residual head off its zero start
     frames = torch.rand(1, 9, 32, 32)
     a = gen(frames, torch.randn(1, 16))[1]
     b = gen(frames, torch.randn(1, 16))[1]
@@ -77,3 +78,28 @@ def test_feature_encoder_is_normalized():
     enc = FeatureEncoder(in_channels=9, dim=16, width=8)
     out = enc(torch.rand(3, 9, 64, 64))
     torch.testing.assert_close(out.norm(dim=1), torch.ones(3))
+
+
+def test_an_untrained_generator_keeps_its_input():
+    """Issue 14: the refiner starts as "output = input" and learns a correction, instead of repainting everything."""
+    torch.manual_seed(0)
+    gen = Generator(GeneratorConfig(size=64, ngf=8, id_dim=16))
+    frames = torch.rand(2, 9, 64, 64) * 2 - 1
+    out, generated, _ = gen(frames, torch.randn(2, 16))
+    torch.testing.assert_close(out, frames[:, 3:6])
+    torch.testing.assert_close(generated, frames[:, 3:6])
+
+
+def test_ssim_loss_matches_scikit_image():
+    import numpy as np
+    from skimage import data as skdata
+    from skimage.metrics import structural_similarity
+
+    a = skdata.astronaut()[100:164, 180:244].astype(np.float64) / 127.5 - 1
+    b = np.clip(a + np.random.default_rng(0).normal(0, 0.2, a.shape), -1, 1)
+    expected = structural_similarity(a, b, channel_axis=-1, data_range=2.0, gaussian_weights=True, sigma=1.5,
+                                     use_sample_covariance=False)
+    to_t = lambda x: torch.as_tensor(x).permute(2, 0, 1)[None].float()  # noqa: E731
+    # scikit-image averages over the image with its border cropped; ours over the valid (unpadded) positions
+    assert abs(float(ssim(to_t(a), to_t(b))) - expected) < 0.02
+    assert float(ssim(to_t(a), to_t(a))) > 0.999

@@ -12,8 +12,9 @@ import soundfile as sf
 
 from phadtf_kedro.datasets import RefinementGANDataset
 from phadtf_kedro.face.model import FaceModel
-from phadtf_kedro.synthesis.stream import Synthesizer
-from phadtf_kedro.video.ffmpeg import probe
+from phadtf_kedro.synthesis.paste import background_frames
+from phadtf_kedro.synthesis.stream import synthesizer
+from phadtf_kedro.video.ffmpeg import VideoFile, probe
 from tests.conftest import SHARED_DATA, run_cli, run_session, shared
 from tests.pipelines.conftest import finetune_run, load31
 
@@ -33,7 +34,7 @@ def generated31(run31):
 def test_generated_videos_play_with_the_audio(generated31):
     folder = generated31 / "data" / "07_model_output" / "31" / "generated" / "grid" / "videos"
     audio_s = sf.info(str(GRID)).duration
-    sizes = {"video": (1280, 720), "crop": (64, 64), "preview": (192, 64)}
+    sizes = {"video": (1280, 720), "crop": (256, 256), "preview": (768, 256)}
     for name, size in sizes.items():
         info = probe(folder / f"{name}.mp4")
         assert (info.video_codec, info.audio_codec) == ("h264", "aac")
@@ -60,11 +61,15 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
     coeffs, background = plan["coefficients"][:20], plan["background"][:20]
     gan = RefinementGANDataset(str(data / "06_models" / "31" / "refinement_gan.safetensors")).load()
     model = FaceModel.from_arrays(load31(generated31, "06_models", "face_model.npz"))
-    crops, tracks = load31(generated31, "02_intermediate", "face_crops.npz"), load31(generated31, "03_primary",
-                                                                                       "face_tracks.npz")
-    outs = [np.stack([f.refined for f in Synthesizer(model, gan, crops["crops"], tracks["crop_affine"], chunk=c)
-                      .frames(coeffs, background)]) for c in (3, 100)]
-    assert outs[0].shape == (20, 64, 64, 3)
+    coefficients = load31(generated31, "04_feature", "coefficients.npz")
+    tracks = load31(generated31, "03_primary", "face_tracks.npz")
+    full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
+    params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face"}
+    blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
+    outs = [np.stack([f.refined for f in synthesizer(model, gan, coefficients, tracks, blending, {**params, "chunk": c})
+                      .frames(coeffs, background, full)]) for c in (3, 100)]
+    side = int(np.ceil(np.median(tracks["crop_boxes"][:, 2]) / 8) * 8)  # synthesized at the face's own size
+    assert outs[0].shape == (20, side, side, 3)
     diff = np.abs(outs[0].astype(int) - outs[1])
     # identical up to float rounding between batch sizes (seen: one channel value off by 1 in 20 frames); a wrong
     # neighbour at a chunk edge would change whole frames

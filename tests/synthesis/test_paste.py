@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from phadtf_kedro.synthesis.paste import face_mask, paste_back
+from phadtf_kedro.synthesis.paste import paste_back
+from phadtf_kedro.synthesis.region import face_mask
 
 
 def scene():

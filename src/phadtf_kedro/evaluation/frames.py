@@ -19,7 +19,7 @@ import numpy as np
 from phadtf_kedro.evaluation.plan import ROWS
 from phadtf_kedro.face.crop import crop_affine, cut_crop, to_crop_coords
 from phadtf_kedro.metrics.image import laplacian_variance
-from phadtf_kedro.synthesis.paste import background_frames, face_mask, on_backgrounds, paste_back
+from phadtf_kedro.synthesis.paste import background_frames, on_backgrounds, paste_back
 from phadtf_kedro.synthesis.stream import Synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile
 
@@ -74,16 +74,16 @@ def video_rows(video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter,
 def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray], cutter: RowCutter,
                      generate: dict[str, Any], training: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
     """ours (and blended from the same pass), ours_real_pose, mismatched: synthesized, pasted back as `generate`
-    does (`generate.mask_grow_px`, `generate.seamless`) into the decoded `training` frames."""
+    does (its paste region, `generate.seamless`) into the decoded `training` frames."""
     out: dict[str, list] = {}
     for row in ("ours", "ours_real_pose", "mismatched"):
         kinds = ("refined", "blended") if row == "ours" else ("refined",)
         names = {"refined": row, "blended": "blended"}
         rows_plan = {"coefficients": plan[f"{row}.coefficients"], "background": plan[f"{row}.background"]}
         for f, background in on_backgrounds(synth, rows_plan, video, training):
-            mask, box = face_mask(f.rgba, generate["mask_grow_px"]), cutter.boxes[f.background]
+            box = cutter.boxes[f.background]
             for kind in kinds:
-                full = paste_back(getattr(f, kind), mask, background, box, generate["seamless"])
+                full = paste_back(getattr(f, kind), f.region, background, box, generate["seamless"])
                 crop, sharp = cutter.cut(f.index, full, f.background)
                 out.setdefault(names[kind], []).append(crop)
                 out.setdefault(f"sharpness.{names[kind]}", []).append(sharp)

@@ -4,11 +4,13 @@
     encoder: 4×4 stride-2 convs  ngf → 2ngf → 4ngf → 8ngf → … (down to 4×4), LeakyReLU, instance norm
     decoder: 4×4 stride-2 transposed convs with U-Net skips; every decoder block normalizes with AdaIN whose scale
              and bias come from the identity feature (the memory network's value), as PHADTF's memory-augmented GAN
-    heads:   image G (tanh, 3 ch) and attention A (sigmoid, 1 ch)
+    heads:   image G = blended_t + a residual (clipped to [−1, 1], 3 ch) and attention A (sigmoid, 1 ch)
     output = A · blended_t + (1 − A) · G
 
 The attention mask lets the generator keep the blended frame where it is already right (background, most of the
-face) and repaint only what the render lacks (teeth, eyes, hair edges, seams).
+face) and repaint only what the render lacks (teeth, eyes, hair edges, seams). G is a residual on the blended frame whose last
+layer starts at zero, so an untrained refiner returns its input exactly (issue 14: a from-scratch generator that must
+first learn to reproduce its input made frames worse), and every gradient still reaches G from the first step.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Generator(nn.Module):
         self.ups = nn.ModuleList(ups)
         self.to_image = nn.ConvTranspose2d(widths[0] * 2, 3, 4, stride=2, padding=1)
         self.to_attention = nn.ConvTranspose2d(widths[0] * 2, 1, 4, stride=2, padding=1)
+        nn.init.zeros_(self.to_image.weight)  # G starts as the blended frame itself: output = input, whatever A is
+        nn.init.zeros_(self.to_image.bias)
 
     def forward(self, frames: torch.Tensor, identity: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(B, 9, S, S) blended frames and (B, id_dim) identity → (output, generated image, attention mask)."""
@@ -85,7 +89,7 @@ class Generator(nn.Module):
             skips.append(x)
         for up, skip in zip(self.ups, reversed(skips[:-1])):
             x = torch.cat([up(x, identity), skip], dim=1)
-        generated = torch.tanh(self.to_image(x))
-        attention = torch.sigmoid(self.to_attention(x))
         center = frames[:, 3 * (self.config.in_frames // 2):3 * (self.config.in_frames // 2) + 3]
+        generated = (center + self.to_image(x)).clamp(-1.0, 1.0)
+        attention = torch.sigmoid(self.to_attention(x))
         return attention * center + (1 - attention) * generated, generated, attention

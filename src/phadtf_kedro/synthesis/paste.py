@@ -1,9 +1,9 @@
-"""Paste a refined face crop back into the full background frame (the paper's trans_with_bigbg).
+"""Paste a synthesized face back into the full background frame (the paper's trans_with_bigbg).
 
-The crop is scaled back to its box in the frame; the region the face covers (the render's hole-filled mask, grown by
-`grow_px` so the jaw and mouth corners the GAN repainted come along) is merged by OpenCV's Poisson seamless cloning,
-so colour and brightness meet the surrounding frame without a seam (`seamless=False`: a feathered alpha paste, for
-speed).
+The synthesized patch (at the face's native size, see synthesis/stream.py) is scaled to its box in the frame; only its
+paste region (synthesis/region.py: the lower face that speech moves, or the whole rendered face) is merged, by a
+feathered alpha paste or OpenCV's Poisson seamless cloning (`seamless=True`, the paper's choice), so colour and
+brightness meet the surrounding frame without a seam.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from phadtf_kedro.face.blend import fill_holes
 from phadtf_kedro.synthesis.stream import SynthFrame, Synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile
 
@@ -32,21 +31,13 @@ def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray], video: Video
     (taken from `backgrounds` when the caller has already decoded them)."""
     if backgrounds is None:
         backgrounds = background_frames(video, plan["background"])
-    for frame in synth.frames(plan["coefficients"], plan["background"]):
+    for frame in synth.frames(plan["coefficients"], plan["background"], backgrounds):
         yield frame, backgrounds[frame.background]
-
-
-def face_mask(rgba: np.ndarray, grow_px: int) -> np.ndarray:
-    """The render's coverage, holes filled, dilated by grow_px: uint8 {0, 255} at crop size."""
-    mask = fill_holes(rgba[..., 3] >= 128).astype(np.uint8) * 255
-    if grow_px > 0:
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
-    return mask
 
 
 def paste_back(refined: np.ndarray, mask: np.ndarray, frame: np.ndarray, box: np.ndarray,
                seamless: bool = True) -> np.ndarray:
-    """The full frame with `refined` (G×G) placed in its crop box (x0, y0, side) inside `mask` (S×S, crop size)."""
+    """The full frame with `refined` (N×N) placed in its crop box (x0, y0, side) inside `mask` (N×N)."""
     x0, y0, side = (int(v) for v in box)
     h, w = frame.shape[:2]
     patch = cv2.resize(refined, (side, side), interpolation=cv2.INTER_CUBIC)

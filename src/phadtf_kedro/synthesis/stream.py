@@ -1,58 +1,109 @@
-"""Render → blend → refine, streamed: frames come out one by one, in chunks of `chunk`, never the whole sequence.
+"""Render → blend → refine at the face's native scale, streamed: frames come out one by one, in chunks of `chunk`.
+
+Each frame is rendered into its background frame's crop box at `size`² — the face's own size in the video (see
+`native_size`), not the training crops' size — and composited over that box cut from the full-resolution background
+frame, so everything the render does not cover keeps the video's own pixels. The GAN works at its own (smaller) size
+and contributes only its *correction*: refined = blended + upsampled(GAN(blended) − blended at the GAN's size), so
+where the GAN keeps its input the native detail survives untouched.
 
 The GAN sees three consecutive blended frames (t−1, t, t+1), so each chunk is refined with one frame of context on
 either side (the previous chunk's last, the next chunk's first; the sequence's ends repeat), exactly as refining the
-whole sequence at once would.
+whole sequence at once would. `path: blended` (the refinement gate's verdict, `training.gate`) skips the GAN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from phadtf_kedro.face.blend import composite
+from phadtf_kedro.face.camera import project
+from phadtf_kedro.face.crop import crop_affine, cut_crop
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.sequence import render_sequence
+from phadtf_kedro.metrics.image import at_size
+from phadtf_kedro.synthesis.region import changed_region, face_mask, lower_face_triangles
+from phadtf_kedro.synthesis.warp import mesh_warp
 from phadtf_kedro.training.refinement import RefinementGAN, refine_frames
+
+PATHS = ("refined", "blended")
+REGIONS = ("lower_face", "face")
+LOWER_FACE = ("warp", "render")
+
+
+def native_size(boxes: np.ndarray, minimum: int, maximum: int) -> int:
+    """The synthesis size for a person: the median crop-box side in video pixels (a multiple of 8), within
+    [minimum, maximum], so pasting back scales by about 1× instead of upscaling a small crop."""
+    side = int(np.ceil(float(np.median(boxes[:, 2])) / 8.0) * 8)
+    return int(min(max(side, minimum), maximum))
 
 
 @dataclass
 class SynthFrame:
-    """One generated frame at every stage: the render, the render over its background crop, the GAN's output."""
+    """One generated frame at every stage, all at the synthesis size: render, blend, refined, paste region."""
 
     index: int
-    background: int  # frame of the person's video the background crop (and full frame) comes from
-    rgba: np.ndarray  # (S, S, 4) uint8 render, premultiplied by coverage
-    blended: np.ndarray  # (S, S, 3) uint8
-    refined: np.ndarray  # (G, G, 3) uint8 at the GAN's size
+    background: int  # frame of the person's video the background (and full frame) comes from
+    rgba: np.ndarray  # (N, N, 4) uint8 render, premultiplied by coverage
+    blended: np.ndarray  # (N, N, 3) uint8: the render over the background frame's box
+    refined: np.ndarray | None  # (N, N, 3) uint8: blended + the GAN's correction (= blended on the blended path)
+    region: np.ndarray  # (N, N) uint8 {0, 255}: what is pasted back into the full frame
 
 
 @dataclass
 class Synthesizer:
-    """The person's face model, GAN and video crops, ready to turn planned coefficients into frames."""
+    """The person's face model, GAN and tracked boxes, ready to turn planned coefficients into frames."""
 
     model: FaceModel
     gan: RefinementGAN
-    crops: np.ndarray  # (N, S, S, 3) crops of the person's video (only background frames are read)
-    crop_affine: np.ndarray  # (N, 2, 3) full frame → crop pixels, per frame of the person's video
+    own: np.ndarray  # (N_video, 85) the person's reconstructed coefficients (each background frame's own face)
+    boxes: np.ndarray  # (N_video, 3) int crop boxes (x0, y0, side) in full-frame pixels
+    size: int  # synthesis size (native_size)
     samples: int = 4
     erode_px: int = 2
     feather_sigma: float = 2.0
     chunk: int = 32
+    grow_px: float = 8.0  # the paste region grows this much, in px of a 256² crop (scaled to `size`)
+    region: str = "lower_face"
+    path: str = "refined"
+    lower_face: str = "render"  # warp: the background's own lower face moved to the new expression (synthesis/warp.py)
 
-    def frames(self, coefficients: np.ndarray, background: np.ndarray) -> Iterator[SynthFrame]:
-        """One SynthFrame per row of (T, 85) coefficients, rendered in its background frame's crop box."""
-        size = self.crops.shape[1]
-        renders = render_sequence(self.model, coefficients, self.crop_affine[background], size, self.samples,
-                                  outputs=("rgba",))
+    def __post_init__(self) -> None:
+        if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE:
+            raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r}: "
+                             f"expected {REGIONS} / {PATHS} / {LOWER_FACE}")
+        if self.lower_face == "warp":  # real pixels need no refiner (it learned to turn renders into real pixels)
+            self.path = "blended"
+        self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
+        self._grow = int(round(self.grow_px * self.size / 256.0))
+
+    def frames(self, coefficients: np.ndarray, background: np.ndarray,
+               full_frames: Mapping[int, np.ndarray]) -> Iterator[SynthFrame]:
+        """One SynthFrame per row of (T, 85) coefficients, in the box of its background frame (`full_frames[b]`)."""
+        affines = np.stack([crop_affine(tuple(int(v) for v in self.boxes[b]), self.size) for b in background])
+        intrinsics = self.model.intrinsics(affines)
+        renders = render_sequence(self.model, coefficients, affines, self.size, self.samples, outputs=("rgba",))
         pending: list[SynthFrame] = []
         previous = None
         for t, render in enumerate(renders):
             b = int(background[t])
-            blended = composite(render.rgba, self.crops[b], self.erode_px, self.feather_sigma)
-            pending.append(SynthFrame(t, b, render.rgba, blended, None))
+            box = tuple(int(v) for v in self.boxes[b])
+            crop = cut_crop(full_frames[b], box, self.size)
+            if self.region == "face":
+                region = face_mask(render.rgba, self._grow)
+            else:
+                region = changed_region(self.model, coefficients[t], self.own[b], intrinsics[t], self.size,
+                                        self._grow, self._triangles)
+            if self.lower_face == "warp" and self.region == "lower_face":
+                posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
+                new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
+                blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles)
+            else:
+                blended = composite(render.rgba, crop, self.erode_px, self.feather_sigma)
+            pending.append(SynthFrame(t, b, render.rgba, blended, None, region))
             if len(pending) == self.chunk + 1:  # one frame of look-ahead
                 yield from self._refine(previous, pending[:-1], pending[-1].blended)
                 previous, pending = pending[-2].blended, pending[-1:]
@@ -60,10 +111,45 @@ class Synthesizer:
             yield from self._refine(previous, pending, None)
 
     def _refine(self, previous, items: list[SynthFrame], following) -> Iterator[SynthFrame]:
+        if self.path == "blended":
+            for frame in items:
+                frame.refined = frame.blended
+                yield frame
+            return
         blended = [f.blended for f in items]
         context = [blended[0] if previous is None else previous, *blended,
                    blended[-1] if following is None else following]
         refined = refine_frames(self.gan, np.stack(context), np.arange(1, len(context) - 1))
         for frame, out in zip(items, refined):
-            frame.refined = out
+            frame.refined = with_correction(frame.blended, out)
             yield frame
+
+
+def with_correction(blended: np.ndarray, refined_small: np.ndarray) -> np.ndarray:
+    """`blended` (N, N, 3) plus the GAN's correction at its size (G, G, 3), upsampled: native detail where the GAN
+    kept its input, the GAN's pixels where it repainted."""
+    n, g = blended.shape[0], refined_small.shape[0]
+    if n == g:
+        return refined_small
+    delta = refined_small.astype(np.float32) - at_size(blended[None], g)[0].astype(np.float32)
+    up = cv2.resize(delta, (n, n), interpolation=cv2.INTER_CUBIC)
+    return np.clip(blended.astype(np.float32) + up + 0.5, 0, 255).astype(np.uint8)
+
+
+def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[str, np.ndarray],
+                face_tracks: dict[str, np.ndarray], blending: dict, generate: dict, path: str = "refined") -> Synthesizer:
+    """The person's Synthesizer as `generate` configures it (the evaluation uses the same one). Blending's edge
+    settings are in px of a 256² crop and scale with the synthesis size."""
+    boxes = face_tracks["crop_boxes"]
+    size = native_size(boxes, 64, generate["max_size"])
+    scale = size / 256.0
+    return Synthesizer(model, gan, face_coefficients["coefficients"], boxes, size, blending["samples"],
+                       int(round(blending["erode_px"] * scale)), blending["feather_sigma"] * scale, generate["chunk"],
+                       generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"])
+
+
+def chosen_path(refinement_gate: dict, generate: dict) -> str:
+    """The path a person's frames take: the gate's verdict, or `blended` where the lower face is warped real pixels."""
+    if generate["paste_region"] == "lower_face" and generate["lower_face"] == "warp":
+        return "blended"
+    return str(refinement_gate["path"])

@@ -3,11 +3,17 @@
 Each sample is three consecutive blended frames (t−1, t, t+1; 9 channels) and the real crop t. Augmentation as the
 paper: resize to `load_size` then a random `size` crop (the same for input and target), random horizontal flip.
 
-Per step: the identity encoder embeds the real frame (the memory's value); the key encoder embeds the input (the
-query); the generator refines the input with the true identity in its AdaIN (at test time the memory's top-1 value
-replaces it). Losses: discriminator — least-squares real/fake on PatchGAN scores; generator — adversarial
-+ `l1_weight` · L1 + `mask_weight` · mean(attention) + `tv_weight` · TV(attention) + `memory_weight` · memory triplet
-loss. Then the memory is updated with (query, identity).
+The refiner starts as "output = input" and learns a correction (issue 14: a from-scratch generator pushed to repaint
+made frames worse): its image head is a residual on the input that starts at zero (generator.py), the mask penalty
+that pushes the attention towards the generated image ramps up from 0 over `mask_warmup_epochs`, and the adversarial term joins after `l1_warmup_epochs` of L1 (+
+SSIM) alone. The identity in the generator's AdaIN is the person's own learned constant (`RefinementGAN.identity`):
+it never sees the target frame, so nothing leaks from it (PHADTF embedded the real target, which the memory then has
+to stand in for at test time). The key encoder embeds the input (the memory's query); the memory learns
+(query → identity) and supplies the identity at test time, as in PHADTF.
+
+Losses: discriminator — least-squares real/fake on PatchGAN scores; generator — adversarial (after the warm-up)
++ `l1_weight` · L1 + `ssim_weight` · (1 − SSIM) + `mask_weight` · ramp · mean(attention) + `tv_weight` ·
+TV(attention) + `memory_weight` · memory triplet loss.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from torch import nn
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.discriminator import PatchDiscriminator
 from phadtf_kedro.models.generator import Generator, GeneratorConfig
-from phadtf_kedro.models.losses import adversarial, mask_penalty, total_variation
+from phadtf_kedro.models.losses import adversarial, mask_penalty, ssim, total_variation
 from phadtf_kedro.models.memory import FeatureEncoder, Memory
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
@@ -59,6 +65,9 @@ class GANTrainConfig:
     mask_weight: float = 2.0
     tv_weight: float = 1e-5
     memory_weight: float = 1.0
+    ssim_weight: float = 10.0
+    mask_warmup_epochs: int = 5  # the mask penalty ramps linearly from 0 to mask_weight over these epochs
+    l1_warmup_epochs: int = 1  # epochs of reconstruction losses only, before the adversarial term joins
     checkpoint_every: int = 50
     seed: int = 0
 
@@ -72,7 +81,7 @@ class RefinementGAN(nn.Module):
         self.generator = Generator(GeneratorConfig(size=config.size, ngf=config.ngf, id_dim=config.id_dim))
         self.discriminator = PatchDiscriminator(in_channels=12, ndf=config.ndf)
         self.key_encoder = FeatureEncoder(9, config.key_dim, config.encoder_width)
-        self.identity_encoder = FeatureEncoder(3, config.id_dim, config.encoder_width)
+        self.identity = nn.Parameter(torch.randn(config.id_dim) * 0.1)  # the person's identity feature
         self.memory = Memory(config.slots, config.key_dim, config.id_dim, config.top_k, config.threshold,
                              config.margin)
 
@@ -103,13 +112,13 @@ def triples(frames: torch.Tensor, centers: np.ndarray) -> torch.Tensor:
 def train_gan(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, cfg: GANTrainConfig,
               checkpoint: str | Path, meta: dict[str, Any] | None = None,
               on_epoch: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
-    """Train on aligned (N, H, W, 3) uint8 blended and real frames (consecutive), resuming from `checkpoint`."""
+    """Train on aligned (N, H, W, 3) uint8 blended and real frames (consecutive), resuming from `checkpoint` when it
+    was made with the same configuration and `meta` (e.g. which frames)."""
     torch.manual_seed(cfg.seed)
     size = model.config.size
     inputs, targets = to_tensor(blended, cfg.load_size), to_tensor(real, cfg.load_size)
     centers = np.arange(1, len(inputs) - 1)  # frames with both neighbours (the paper: training frames 2…299)
-    gen_params = [*model.generator.parameters(), *model.key_encoder.parameters(),
-                  *model.identity_encoder.parameters()]
+    gen_params = [*model.generator.parameters(), *model.key_encoder.parameters(), model.identity]
     optimizers = {"generator": torch.optim.Adam(gen_params, lr=cfg.lr, betas=(cfg.beta1, 0.999)),
                   "discriminator": torch.optim.Adam(model.discriminator.parameters(), lr=cfg.lr,
                                                     betas=(cfg.beta1, 0.999))}
@@ -130,7 +139,7 @@ def train_gan(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, cfg: 
         sums: dict[str, float] = {}
         for b in range(done, len(batches)):
             x, y = _batch(inputs, targets, order, crops, flips, batches[b], size)
-            losses = _step(model, optimizers, x, y, cfg)
+            losses = _step(model, optimizers, x, y, cfg, epoch)
             step += 1
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v
@@ -162,8 +171,9 @@ def _batch(inputs, targets, order, crops, flips, rows, size):
     return torch.stack(xs), torch.stack(ys)
 
 
-def _step(model: RefinementGAN, optimizers: dict, x: torch.Tensor, y: torch.Tensor, cfg: GANTrainConfig) -> dict:
-    identity = model.identity_encoder(y)
+def _step(model: RefinementGAN, optimizers: dict, x: torch.Tensor, y: torch.Tensor, cfg: GANTrainConfig,
+          epoch: int) -> dict:
+    identity = model.identity.expand(len(x), -1)
     query = model.key_encoder(x)
     memory_loss = model.memory.loss(query, identity.detach())
     out, _, attention = model.generator(x, identity)
@@ -176,9 +186,11 @@ def _step(model: RefinementGAN, optimizers: dict, x: torch.Tensor, y: torch.Tens
     optimizers["discriminator"].step()
 
     l1 = F.l1_loss(out, y)
-    loss_g = (adversarial(model.discriminator(torch.cat([x, out], 1)), True) + cfg.l1_weight * l1
-              + cfg.mask_weight * mask_penalty(attention) + cfg.tv_weight * total_variation(attention)
-              + cfg.memory_weight * memory_loss)
+    ramp = min(1.0, epoch / cfg.mask_warmup_epochs) if cfg.mask_warmup_epochs > 0 else 1.0
+    adv_weight = 0.0 if epoch < cfg.l1_warmup_epochs else 1.0
+    loss_g = (adv_weight * adversarial(model.discriminator(torch.cat([x, out], 1)), True) + cfg.l1_weight * l1
+              + cfg.ssim_weight * (1.0 - ssim(out, y)) + cfg.mask_weight * ramp * mask_penalty(attention)
+              + cfg.tv_weight * total_variation(attention) + cfg.memory_weight * memory_loss)
     optimizers["generator"].zero_grad()
     loss_g.backward()
     optimizers["generator"].step()

@@ -23,7 +23,7 @@ from phadtf_kedro.metrics.plots import evaluation_figure
 from phadtf_kedro.metrics.sync import audio_onsets, speech_envelope
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.generate.nodes import driven_motion, plan_generation
-from phadtf_kedro.synthesis.stream import Synthesizer
+from phadtf_kedro.synthesis.stream import chosen_path, synthesizer
 from phadtf_kedro.training.refinement import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile
 
@@ -41,38 +41,41 @@ def evaluation_plan(atcnet: ATCNet, atcnet_calibration: dict[str, np.ndarray], f
 
 
 def evaluation_frames(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
-                      face_crops: dict[str, np.ndarray], face_tracks: dict[str, np.ndarray], raw_video: VideoFile,
-                      plan: dict[str, np.ndarray], blending: dict[str, Any], generate: dict[str, Any],
-                      params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Every row's frames at full resolution, cut to `crop_size`² crops, with per-frame sharpness."""
+                      refinement_gate: dict[str, Any], face_coefficients: dict[str, np.ndarray],
+                      face_tracks: dict[str, np.ndarray], raw_video: VideoFile, plan: dict[str, np.ndarray],
+                      blending: dict[str, Any], generate: dict[str, Any], params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Every row's frames at full resolution, cut to `crop_size`² crops, with per-frame sharpness. `ours` takes the
+    path the refinement gate chose, as generate does; `blended` is always the GAN-free path."""
     size = params["crop_size"]
     if len(plan["frames"]) == 0:
         return {key: np.zeros((0, size, size, 3) if key in ROWS else (0,)) for row in ROWS
                 for key in (row, f"sharpness.{row}")}
-    synth = Synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, face_crops["crops"],
-                        face_tracks["crop_affine"], blending["samples"], blending["erode_px"], blending["feather_sigma"],
-                        generate["chunk"])
+    synth = synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, face_coefficients,
+                        face_tracks, blending, generate, chosen_path(refinement_gate, generate))
     return row_frames(synth, raw_video, plan, face_tracks, size, generate)
 
 
 def track_evaluation_frames(frames: dict[str, np.ndarray], params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """MediaPipe on every row's crops: `<row>` landmarks (T, 478, 3) px and `pose.<row>` (T, 6) (NaN: no face)."""
+    """MediaPipe on every row's crops: `<row>` landmarks (T, 478, 3) px, `pose.<row>` (T, 6) (NaN: no face) and
+    `faces.<row>` (T,) faces found (up to 2)."""
     model = resolve_model_path(params["face_landmarker_model"])
     out = {}
     for row in ROWS:
-        with FaceTracker(model, max_faces=1) as tracker:
+        with FaceTracker(model, max_faces=2) as tracker:  # 2: a doubled face in a generated frame is counted
             tracks = tracker.track(frames[row])
         poses = np.full((len(tracks.transform), 6), np.nan)
         found = np.isfinite(tracks.transform).all(axis=(1, 2))
         poses[found] = matrix_to_pose(tracks.transform[found])
         out[row], out[f"pose.{row}"] = tracks.landmarks.astype(np.float32), poses.astype(np.float32)
+        out[f"faces.{row}"] = tracks.num_faces.astype(np.int32)
     if params["landmarks"] == "fan":  # LMD on face-alignment's 68 points instead (face/fan_landmarks.py)
         out.update(fan_tracks({row: frames[row] for row in ROWS}))
     return out
 
 
 def evaluation_table(frames: dict[str, np.ndarray], tracks: dict[str, np.ndarray], plan: dict[str, np.ndarray],
-                     audio_16k: Audio, params: dict[str, Any]) -> tuple[dict, dict, Any, Any]:
+                     audio_16k: Audio, refinement_gate: dict[str, Any], generate: dict[str, Any],
+                     params: dict[str, Any]) -> tuple[dict, dict, Any, Any]:
     """`table.<row>.<metric>` for every row and metric (evaluation.table), MLflow metrics, plots, contact sheet."""
     held = plan["frames"]
     if len(held) == 0:
@@ -87,11 +90,15 @@ def evaluation_table(frames: dict[str, np.ndarray], tracks: dict[str, np.ndarray
     mouths = {row: mouth_opening(tracks[row]) for row in ROWS}
     poses = {row: tracks[f"pose.{row}"].astype(np.float64) for row in ROWS}
     table = evaluation_rows(frames, tracks, poses, mouths, face, envelope, onsets, params)
-    report = {"heldout_frames": int(len(held)), "table": table,
+    for row in ROWS:  # no doubled features: exactly one face where the tracker looks
+        table[row]["one_face"] = float(np.mean(tracks[f"faces.{row}"] == 1))
+    report = {"heldout_frames": int(len(held)), "refinement_path": chosen_path(refinement_gate, generate),
+              "refinement_gate": str(refinement_gate.get("reason", "")), "lower_face": generate["lower_face"],
+              "table": table,
               "notes": {**undefined_notes(table),
                         "rows": "ours: generate's path end to end (ATCNet expression and pose, background plan, "
-                                "render, blend, refine, paste-back) driven by the held-out audio; blended: ours "
-                                "without the GAN; ours_real_pose: ATCNet expression with the real head pose; "
+                                "render, blend, refine if the refinement gate chose it, paste-back of the lower face) driven by the "
+                                "held-out audio; blended: ours without the GAN; ours_real_pose: ATCNet expression with the real head pose; "
                                 "mismatched: ours driven by the training part's audio; static: the last training "
                                 "frame; replay: the training frames played back; real: the held-out video",
                         "measured": f"every row pasted into full frames, cut at its head's crop box to "

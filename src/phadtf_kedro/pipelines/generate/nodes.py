@@ -16,14 +16,15 @@ from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
-from phadtf_kedro.synthesis.paste import face_mask, on_backgrounds, paste_back
+from phadtf_kedro.synthesis.paste import on_backgrounds, paste_back
 from phadtf_kedro.synthesis.plan import plan_from_prediction
-from phadtf_kedro.synthesis.stream import Synthesizer
+from phadtf_kedro.synthesis.stream import chosen_path, synthesizer
 from phadtf_kedro.training.refinement import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile, probe
 
 FPS = 25.0
 MOTION_CHUNK = 250  # frames (10 s) of audio → motion at a time
+PREVIEW_SIZE = 256  # side of crop.mp4 and of each panel of preview.mp4
 log = logging.getLogger(__name__)
 
 
@@ -49,23 +50,24 @@ def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, 
                                 calibration=calibration)
 
 
-def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN, face_crops: dict[str, np.ndarray],
+def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
+                     refinement_gate: dict[str, Any], face_coefficients: dict[str, np.ndarray],
                      face_tracks: dict[str, np.ndarray], raw_video: VideoFile, plan: dict[str, np.ndarray],
                      driving_audio: Audio, blending: dict[str, Any], params: dict[str, Any]) -> TalkingVideo:
-    """The video, produced while it is encoded (see synthesis/): never more than a chunk of frames in memory."""
-    synth = Synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, face_crops["crops"],
-                        face_tracks["crop_affine"], blending["samples"], blending["erode_px"], blending["feather_sigma"],
-                        params["chunk"])
+    """The video, produced while it is encoded (see synthesis/): never more than a chunk of frames in memory. The
+    refined or the blended path, as the person's refinement gate decided."""
+    synth = synthesizer(FaceModel.from_arrays(face_model, "face_model"), refinement_gan, face_coefficients,
+                        face_tracks, blending, params, chosen_path(refinement_gate, params))
     boxes = face_tracks["crop_boxes"]
 
     def frames():
         progress = Progress(log, "generating", len(plan["background"]), "frames")
         for f, background in on_backgrounds(synth, plan, raw_video):
             progress.update(f.index + 1)
-            full = paste_back(f.refined, face_mask(f.rgba, params["mask_grow_px"]), background, boxes[f.background],
-                              params["seamless"])
-            small = at_size(np.stack([f.rgba[..., :3], f.blended]), f.refined.shape[0])
-            yield full, f.refined, np.concatenate([*small, f.refined], axis=1)
+            full = paste_back(f.refined, f.region, background, boxes[f.background], params["seamless"])
+            crop = at_size(f.refined[None], PREVIEW_SIZE)[0]
+            small = at_size(np.stack([f.rgba[..., :3], f.blended]), PREVIEW_SIZE)
+            yield full, crop, np.concatenate([*small, crop], axis=1)
 
     return TalkingVideo(frames, FPS, driving_audio.samples, driving_audio.sample_rate)
 

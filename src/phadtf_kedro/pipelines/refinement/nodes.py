@@ -18,14 +18,18 @@ import numpy as np
 from phadtf_kedro.face.blend import composite
 from phadtf_kedro.face.sheet import comparison_sheet
 from phadtf_kedro.metrics.image import at_size, mean_ssim, psnr
+from phadtf_kedro.synthesis.gate import decide, refine_native, validation_split
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
 
 
 def train_refinement_gan(blended_train: dict[str, np.ndarray], face_crops: dict[str, np.ndarray],
-                         resume_path: Path, network: dict[str, Any], params: dict[str, Any]) -> tuple:
-    """The GAN trained on (blended training frame triples → real crop); returns the model and per-epoch losses."""
-    frames = blended_train["frames"]
+                         resume_path: Path, network: dict[str, Any], params: dict[str, Any],
+                         gate: dict[str, Any]) -> tuple:
+    """The GAN trained on (blended training frame triples → real crop), the gate's validation stretch left out;
+    returns the model and per-epoch losses."""
+    fit, _ = validation_split(len(blended_train["frames"]), gate["validation_fraction"], gate["min_frames"])
+    frames, blended = blended_train["frames"][fit], blended_train["blended"][fit]
     config = GANConfig(**network)
     cfg = config_from_params(GANTrainConfig, params)
     model = RefinementGAN(config)
@@ -38,10 +42,23 @@ def train_refinement_gan(blended_train: dict[str, np.ndarray], face_crops: dict[
         for k, v in losses.items():
             history.setdefault(k, []).append({"value": v, "step": epoch})
         if mlflow.active_run() is not None and (epoch % params["sample_every"] == 0 or epoch == cfg.epochs):
-            sample_grid(model, blended_train["blended"], real, picks, epoch)
+            sample_grid(model, blended, real, picks, epoch)
 
-    train_gan(model, blended_train["blended"], real, cfg, resume_path, on_epoch=on_epoch)
+    which = {"frames": [int(len(frames)), int(frames[0]), int(frames[-1])]}  # a new split retrains
+    train_gan(model, blended, real, cfg, resume_path, meta=which, on_epoch=on_epoch)
     return model, history
+
+
+def gate_refinement(refinement_gan: RefinementGAN, blended_train: dict[str, np.ndarray],
+                    face_crops: dict[str, np.ndarray], gate: dict[str, Any]) -> tuple[dict, dict]:
+    """Refined or blended: which path this person's videos take, judged on the training frames the GAN left out."""
+    _, val = validation_split(len(blended_train["frames"]), gate["validation_fraction"], gate["min_frames"])
+    blended = blended_train["blended"][val]
+    decision = decide(refine_native(refinement_gan, blended), blended, face_crops["crops"][blended_train["frames"][val]])
+    figures = {k: v for k, v in decision.items() if isinstance(v, float)}
+    metrics = {k: {"value": float(v), "step": 0} for k, v in figures.items()}
+    metrics["uses_gan"] = {"value": float(decision["path"] == "refined"), "step": 0}
+    return decision, metrics
 
 
 def sample_grid(model: RefinementGAN, blended: np.ndarray, real: np.ndarray, picks: np.ndarray, epoch: int) -> None:
@@ -62,19 +79,19 @@ def refine_heldout(refinement_gan: RefinementGAN, blended_heldout: dict[str, np.
     """Every held-out frame refined under both protocols (its neighbours in the held-out sequence as context)."""
     blended, frames = blended_heldout["blended"], blended_heldout["frames"]
     if len(blended) == 0:
-        size = refinement_gan.config.size
+        size = blended.shape[1]
         empty = np.zeros((0, size, size, 3), np.uint8)
         return {"refined": empty, "frames": frames, "blended_own": empty, "refined_own": empty}
     own = np.stack([composite(face_renders["rgba"][t], face_crops["crops"][t], blending["erode_px"],
                               blending["feather_sigma"]) for t in frames])
-    centers = np.arange(len(blended))
-    return {"refined": refine_frames(refinement_gan, blended, centers), "frames": frames,
-            "blended_own": own, "refined_own": refine_frames(refinement_gan, own, centers)}
+    return {"refined": refine_native(refinement_gan, blended), "frames": frames,
+            "blended_own": own, "refined_own": refine_native(refinement_gan, own)}
 
 
 def refinement_report(refined_heldout: dict[str, np.ndarray], blended_heldout: dict[str, np.ndarray],
                       face_crops: dict[str, np.ndarray], params: dict[str, Any]) -> tuple[dict, dict, Any]:
-    """Held-out PSNR and SSIM of the refined and of the blended frames vs the real crops, at the GAN's size."""
+    """Held-out PSNR and SSIM of the refined and of the blended frames vs the real crops, at the crops' size (the
+    GAN's correction added to the blended frame, as generation does)."""
     refined, frames = refined_heldout["refined"], refined_heldout["frames"]
     if len(frames) == 0:
         return {"heldout_frames": 0}, {}, comparison_sheet([[face_crops["crops"][0]]], ["no held-out frames"], [0])

@@ -10,8 +10,10 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(nodes.train_refinement_gan,
                  ["blended_train", "face_crops", "refinement_resume", "params:refinement.network",
-                  "params:refinement.training"],
+                  "params:refinement.training", "params:refinement.gate"],
                  ["refinement_gan", "refinement_history"], name="train_refinement_gan"),
+            Node(nodes.gate_refinement, ["refinement_gan", "blended_train", "face_crops", "params:refinement.gate"],
+                 ["refinement_gate", "refinement_gate_metrics"], name="gate_refinement"),
             Node(nodes.refine_heldout,
                  ["refinement_gan", "blended_heldout", "face_renders", "face_crops", "params:blending"],
                  "refined_heldout", name="refine_heldout"),
