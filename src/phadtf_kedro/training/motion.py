@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -22,6 +22,9 @@ import torch
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
+
+if TYPE_CHECKING:
+    from phadtf_kedro.training.distributed import Parallel
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +80,17 @@ def motion_loss(model: ATCNet, predicted: torch.Tensor, targets: torch.Tensor, c
 
 def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Path,
           meta: dict[str, Any] | None = None, on_epoch: Callable[[int, dict], None] | None = None,
-          validation: Sequences | None = None) -> dict[str, Any]:
+          validation: Sequences | None = None, parallel: Parallel | None = None) -> dict[str, Any]:
     """Train in place, resuming from `checkpoint` if it exists and was made for the same `meta` (data fingerprint,
     settings); checkpoints every `checkpoint_every` steps and at each epoch's end. `on_epoch(epoch, mean losses)` is
     called after each epoch. With `validation` sequences, the weights of the epoch with the lowest validation loss are
     kept beside the checkpoint and restored at the end (early stopping: a person's 12 s overfit quickly).
+    With `parallel` (a rank of training/distributed.py's data-parallel run) this process computes its share of every
+    batch through the DDP-wrapped model, and only rank 0 writes checkpoints; without it nothing changes.
     Returns where it started, the number of steps and the epoch kept."""
+    if parallel is not None and validation is not None:
+        raise ValueError("data-parallel training does not support validation sequences")
+    writer = parallel is None or parallel.rank == 0
     torch.manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                                  weight_decay=cfg.weight_decay)
@@ -95,7 +103,8 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         epoch, done_in_epoch, step, resumed = state["epoch"], state["batches_done"], state["step"], state["step"]
         best = {k: state.get(k, v) for k, v in best.items()}
     else:
-        best_path.unlink(missing_ok=True)  # a best-epoch file of an earlier, different run
+        if writer:
+            best_path.unlink(missing_ok=True)  # a best-epoch file of an earlier, different run
         if validation is not None:  # the starting weights are a candidate too (epoch 0)
             best = {"best_val": _validation_loss(model, validation, cfg), "best_epoch": 0}
             save_checkpoint(best_path, model, {**base_meta, **best})
@@ -106,6 +115,7 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
     windows = [torch.as_tensor(w, dtype=torch.float32) for w in data.windows]
     targets = [torch.as_tensor(t, dtype=torch.float32) for t in data.targets]
     model.train()
+    device = next(model.parameters()).device
     progress = Progress(log, "ATCNet training", cfg.epochs, "epochs", every=0.0)
     while epoch < cfg.epochs:
         order = np.random.default_rng([cfg.seed, epoch]).permutation(len(clips))
@@ -113,16 +123,18 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         sums: dict[str, float] = {}
         for b in range(done_in_epoch, len(batches)):
             picked = [clips[i] for i in batches[b]]
-            x = torch.stack([windows[p][s:s + cfg.clip_frames] for p, s in picked])
-            y = torch.stack([targets[p][s:s + cfg.clip_frames] for p, s in picked])
-            terms = motion_loss(model, model(x), y, cfg)
+            if parallel is None:
+                terms = _batch_loss(model, model, windows, targets, picked, cfg, device)
+                objective = terms["loss"]
+            else:
+                objective, terms = _share_loss(model, parallel, windows, targets, picked, cfg, device)
             optimizer.zero_grad()
-            terms["loss"].backward()
+            objective.backward()
             optimizer.step()
             step += 1
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
-            if step % cfg.checkpoint_every == 0 and b + 1 < len(batches):
+            if writer and step % cfg.checkpoint_every == 0 and b + 1 < len(batches):
                 save_checkpoint(checkpoint, model, {**base_meta, **best, "epoch": epoch, "batches_done": b + 1,
                                                     "step": step}, optimizer)
         n_done = len(batches) - done_in_epoch
@@ -134,9 +146,10 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
                 best = {"best_val": losses["val_loss"], "best_epoch": epoch}
                 save_checkpoint(best_path, model, {**base_meta, **best})
             model.train()
-        save_checkpoint(checkpoint, model, {**base_meta, **best, "epoch": epoch, "batches_done": 0, "step": step},
-                        optimizer)
-        progress.update(epoch, f"loss {losses.get('loss', float('nan')):.4f}")
+        if writer:
+            save_checkpoint(checkpoint, model, {**base_meta, **best, "epoch": epoch, "batches_done": 0, "step": step},
+                            optimizer)
+            progress.update(epoch, f"loss {losses.get('loss', float('nan')):.4f}")
         if on_epoch and n_done:
             on_epoch(epoch, losses)
             model.train()
@@ -144,6 +157,33 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         load_checkpoint(best_path, model, config)
     model.eval()
     return {"resumed_from_step": resumed, "steps": step, "kept_epoch": best["best_epoch"] if validation else epoch}
+
+
+def _batch_loss(model: ATCNet, forward: torch.nn.Module, windows: list[torch.Tensor], targets: list[torch.Tensor],
+                picked: list[tuple[int, int]], cfg: TrainConfig, device: torch.device) -> dict:
+    """The loss terms of the clips `picked` ((sequence, start) pairs), run through `forward` (the model, or its DDP
+    wrapper)."""
+    x = torch.stack([windows[p][s:s + cfg.clip_frames] for p, s in picked]).to(device)
+    y = torch.stack([targets[p][s:s + cfg.clip_frames] for p, s in picked]).to(device)
+    return motion_loss(model, forward(x), y, cfg)
+
+
+def _share_loss(model: ATCNet, parallel: Parallel, windows: list[torch.Tensor], targets: list[torch.Tensor],
+                picked: list[tuple[int, int]], cfg: TrainConfig, device: torch.device) -> tuple[torch.Tensor, dict]:
+    """This rank's objective for one global batch (its share's loss weighted so that DDP's gradient average is the
+    batch mean's gradient) and the batch's loss terms, all-reduced (what one process would report)."""
+    from phadtf_kedro.training.distributed import uncounted
+
+    start, stop = parallel.share(len(picked))
+    mine = picked[start:stop]
+    if mine:
+        terms = _batch_loss(model, parallel.module, windows, targets, mine, cfg, device)
+    else:  # fewer clips than ranks: one clip with weight 0, left out of the batch statistics too
+        with uncounted(model):
+            terms = _batch_loss(model, parallel.module, windows, targets, picked[:1], cfg, device)
+    share = len(mine) / len(picked)
+    reported = parallel.all_sum(torch.stack([v.detach() for v in terms.values()]) * share)
+    return terms["loss"] * (share * parallel.world_size), dict(zip(terms, reported))
 
 
 def _validation_loss(model: ATCNet, validation: Sequences, cfg: TrainConfig) -> float:

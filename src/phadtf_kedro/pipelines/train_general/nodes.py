@@ -19,6 +19,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
 from phadtf_kedro.training.checkpoint import config_from_params
+from phadtf_kedro.training.distributed import spawn_train
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
 
@@ -40,7 +41,14 @@ def general_sequences(all_coefficients: dict[str, Callable], all_mfcc_windows: d
 
 def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: dict[str, Any],
                          params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
-    """Train the general ATCNet from scratch on all persons; returns the model, loss curves and a report."""
+    """Train the general ATCNet from scratch on all persons; returns the model, loss curves and a report.
+
+    `world_size` > 1 trains data-parallel over that many spawned processes (training/distributed.py): each takes a
+    share of every batch, the result is that of one process within float tolerance (dropout aside), and only this
+    process (rank 0's weights and losses) reaches the outputs and the MLflow run."""
+    world_size, backend = params.get("world_size", 1), params.get("backend", "auto")
+    if not isinstance(world_size, int) or isinstance(world_size, bool) or world_size < 1:
+        raise PhadtfError(f"train_general.world_size {world_size!r}: a whole number ≥ 1")
     torch.manual_seed(params["seed"])
     data = Sequences(sequences["windows"], sequences["targets"])
     model = ATCNet(network_config(network))
@@ -54,9 +62,14 @@ def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: 
 
     meta = {"start": "scratch", "persons": sequences["persons"], "train": asdict(cfg),
             "data": fingerprint(*data.windows, *data.targets)}
-    result = train(model, data, cfg, resume_path, meta, on_epoch)
+    if world_size > 1:
+        epochs, result = spawn_train(model, data, cfg, resume_path, meta, world_size, backend)
+        for epoch, losses in sorted(epochs.items()):
+            on_epoch(epoch, losses)
+    else:
+        result = train(model, data, cfg, resume_path, meta, on_epoch)
     model.trained_meta = {"start": "scratch", "persons": sequences["persons"], "steps": result["steps"]}
     report = {"persons": sequences["persons"], "frames": int(sum(len(w) for w in data.windows)),
-              "steps": result["steps"], "resumed_from_step": result["resumed_from_step"],
+              "steps": result["steps"], "resumed_from_step": result["resumed_from_step"], "world_size": world_size,
               "final_loss": history["loss"][-1]["value"] if history else None}
     return model, history, report
