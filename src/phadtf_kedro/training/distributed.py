@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
-import socket
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
+
+from phadtf_kedro.training.motion import train
 
 
 TIMEOUT = datetime.timedelta(minutes=10)  # a collective that waits longer fails the run instead of hanging it
@@ -46,6 +47,11 @@ class Parallel:
         base, extra = divmod(n, self.world_size)
         start = self.rank * base + min(self.rank, extra)
         return start, start + base + (self.rank < extra)
+
+    @staticmethod
+    def uncounted(module: nn.Module):
+        """See `uncounted`: this rank's input left out of the batch statistics (its weight-0 stand-in clip)."""
+        return uncounted(module)
 
     def all_sum(self, values: torch.Tensor) -> torch.Tensor:
         values = values.detach().clone()
@@ -113,16 +119,12 @@ def resolve_backend(backend: str) -> str:
     return ("nccl" if torch.cuda.is_available() else "gloo") if backend == "auto" else backend
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def spawn_train(model: nn.Module, data: Any, cfg: Any, checkpoint: str | Path, meta: dict[str, Any],
                 world_size: int, backend: str = "auto") -> tuple[dict, dict[str, Any]]:
     """`training.motion.train` over `world_size` spawned ranks on this machine; loads rank 0's final weights into
     `model` and returns (the per-epoch mean losses, train()'s result)."""
+    from phadtf_kedro.scaleout.processes import free_port
+
     backend = resolve_backend(backend)
     threads = max(1, torch.get_num_threads() // world_size)
     with tempfile.TemporaryDirectory(prefix="phadtf-ddp-") as tmp:
@@ -138,8 +140,6 @@ def spawn_train(model: nn.Module, data: Any, cfg: Any, checkpoint: str | Path, m
 def _worker(rank: int, world_size: int, port: int, backend: str, threads: int, model: nn.Module, data: Any,
             cfg: Any, checkpoint: str, meta: dict[str, Any], out: str) -> None:
     from torch.nn.parallel import DistributedDataParallel
-
-    from phadtf_kedro.training.motion import train
 
     torch.set_num_threads(threads)
     warnings.filterwarnings("ignore", "torch.distributed.nn.functional.all_reduce is deprecated", FutureWarning)

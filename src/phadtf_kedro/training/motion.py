@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,9 +22,6 @@ import torch
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
-
-if TYPE_CHECKING:
-    from phadtf_kedro.training.distributed import Parallel
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +77,13 @@ def motion_loss(model: ATCNet, predicted: torch.Tensor, targets: torch.Tensor, c
 
 def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Path,
           meta: dict[str, Any] | None = None, on_epoch: Callable[[int, dict], None] | None = None,
-          validation: Sequences | None = None, parallel: Parallel | None = None) -> dict[str, Any]:
+          validation: Sequences | None = None, parallel: Any = None) -> dict[str, Any]:
     """Train in place, resuming from `checkpoint` if it exists and was made for the same `meta` (data fingerprint,
     settings); checkpoints every `checkpoint_every` steps and at each epoch's end. `on_epoch(epoch, mean losses)` is
     called after each epoch. With `validation` sequences, the weights of the epoch with the lowest validation loss are
     kept beside the checkpoint and restored at the end (early stopping: a person's 12 s overfit quickly).
-    With `parallel` (a rank of training/distributed.py's data-parallel run) this process computes its share of every
-    batch through the DDP-wrapped model, and only rank 0 writes checkpoints; without it nothing changes.
+    With `parallel` (a training.distributed.Parallel: one rank of a data-parallel run) this process computes its share
+    of every batch through the DDP-wrapped model, and only rank 0 writes checkpoints; without it nothing changes.
     Returns where it started, the number of steps and the epoch kept."""
     if parallel is not None and validation is not None:
         raise ValueError("data-parallel training does not support validation sequences")
@@ -168,18 +165,16 @@ def _batch_loss(model: ATCNet, forward: torch.nn.Module, windows: list[torch.Ten
     return motion_loss(model, forward(x), y, cfg)
 
 
-def _share_loss(model: ATCNet, parallel: Parallel, windows: list[torch.Tensor], targets: list[torch.Tensor],
+def _share_loss(model: ATCNet, parallel: Any, windows: list[torch.Tensor], targets: list[torch.Tensor],
                 picked: list[tuple[int, int]], cfg: TrainConfig, device: torch.device) -> tuple[torch.Tensor, dict]:
     """This rank's objective for one global batch (its share's loss weighted so that DDP's gradient average is the
     batch mean's gradient) and the batch's loss terms, all-reduced (what one process would report)."""
-    from phadtf_kedro.training.distributed import uncounted
-
     start, stop = parallel.share(len(picked))
     mine = picked[start:stop]
     if mine:
         terms = _batch_loss(model, parallel.module, windows, targets, mine, cfg, device)
     else:  # fewer clips than ranks: one clip with weight 0, left out of the batch statistics too
-        with uncounted(model):
+        with parallel.uncounted(model):
             terms = _batch_loss(model, parallel.module, windows, targets, picked[:1], cfg, device)
     share = len(mine) / len(picked)
     reported = parallel.all_sum(torch.stack([v.detach() for v in terms.values()]) * share)

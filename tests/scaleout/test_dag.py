@@ -1,0 +1,97 @@
+"""The Airflow 3 DAG `phadtf_persons` (airflow/dags/) run for real by `airflow dags test` with the LocalExecutor, two
+tasks at a time, over two real persons (tiny preset), reporting to an MLflow server on PostgreSQL: one process and one
+MLflow run per person, fine-tunes in parallel, a data-parallel (2-rank) train_general, then a re-fine-tune from it.
+And on the features those persons produced, train_general with 2 ranks predicts what it does with 1."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.scaleout.conftest import PERSONS, QUIET, overlapped, required, runs_by_pipeline, two_persons
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def dag_run(mlflow_server, tmp_path_factory):
+    import mlflow
+
+    from phadtf_kedro.scaleout.local_airflow import AIRFLOW, LocalAirflow
+
+    required(AIRFLOW.is_file(), f"{AIRFLOW} not found (make airflow)")
+    root = tmp_path_factory.mktemp("dag")
+    project = two_persons(root / "project")
+    conf = {"persons": list(PERSONS), "env": "tiny", "world_size": 2, "refinetune": True}
+    env = {**QUIET, "MLFLOW_TRACKING_URI": mlflow_server.uri, "PHADTF_THREADS": "1"}
+    start = time.monotonic()
+    with LocalAirflow(root / "airflow-home", project, parallel=2, env=env) as airflow:
+        airflow.test("phadtf_persons", conf, timeout=2400)
+    return project, mlflow.MlflowClient(tracking_uri=mlflow_server.uri), time.monotonic() - start
+
+
+def test_one_process_and_run_per_person_in_parallel(dag_run):
+    _, client, _ = dag_run
+    assert client.search_runs(["0"]) == []
+    runs = runs_by_pipeline(client, "finetune")
+    assert overlapped(*runs.values())  # two mapped tasks at once
+    for person, run in runs.items():
+        assert run.info.status == "FINISHED" and run.info.run_name == f"finetune · {person}"
+        assert run.data.params["person_id"] == person
+        assert run.data.metrics["audio_motion.from_general"] == 0  # no general model yet
+    assert len({run.data.tags["pid"] for run in runs.values()}) == 2  # one process each
+
+
+def test_train_general_data_parallel_after_the_fan_in(dag_run):
+    import json
+
+    project, client, _ = dag_run
+    experiment = client.get_experiment_by_name("phadtf_kedro").experiment_id
+    (general,) = client.search_runs([experiment], filter_string="tags.pipeline = 'train_general'")
+    finetunes = runs_by_pipeline(client, "finetune").values()
+    assert general.info.status == "FINISHED" and general.data.tags["persons"] == ",".join(sorted(PERSONS))
+    assert general.info.start_time > max(r.info.end_time for r in finetunes)  # fan-in
+    assert general.data.params["train_general.world_size"] == "2"
+    assert len(client.get_metric_history(general.info.run_id, "train_general.loss")) == 2  # tiny: 2 epochs
+    report = json.loads((project / "data" / "08_reporting" / "general" / "train_general.json").read_text())
+    assert report["world_size"] == 2 and report["persons"] == sorted(PERSONS)
+    assert (project / "data" / "06_models" / "general" / "atcnet.safetensors").is_file()
+
+
+def test_refinetune_starts_from_the_general_model(dag_run):
+    _, client, _ = dag_run
+    experiment = client.get_experiment_by_name("phadtf_kedro").experiment_id
+    (general,) = client.search_runs([experiment], filter_string="tags.pipeline = 'train_general'")
+    for person, run in runs_by_pipeline(client, "audio_motion+evaluation").items():
+        assert run.info.status == "FINISHED" and run.info.start_time > general.info.end_time
+        assert run.data.metrics["audio_motion.from_general"] == 1, person
+
+
+def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
+    """train_general's node on the two persons' real coefficients and MFCC windows (dropout off: its masks are drawn
+    per rank): the 2-rank model predicts the 1-rank model's motion within float tolerance."""
+    import torch
+    import yaml
+
+    from phadtf_kedro.datasets import NpzDataset
+    from phadtf_kedro.pipelines.train_general.nodes import general_sequences, train_general_atcnet
+
+    project, _, _ = dag_run
+    features = project / "data" / "04_feature"
+    load = {name: {p: NpzDataset(filepath=str(features / p / f"{name}.npz")).load for p in PERSONS}
+            for name in ("coefficients", "mfcc_windows")}
+    conf = project / "conf"
+    params = {**yaml.safe_load((conf / "base" / "parameters_train_general.yml").read_text())["train_general"],
+              **yaml.safe_load((conf / "tiny" / "parameters_train_general.yml").read_text())["train_general"]}
+    network = {**yaml.safe_load((conf / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]["network"],
+               "dropout": 0.0}
+    sequences = general_sequences(load["coefficients"], load["mfcc_windows"], params)
+    one, _, report_one = train_general_atcnet(sequences, tmp_path / "one.safetensors", network, params)
+    two, _, report_two = train_general_atcnet(sequences, tmp_path / "two.safetensors", network,
+                                              {**params, "world_size": 2})
+    assert report_one["steps"] == report_two["steps"] > 10
+    assert report_two["final_loss"] == pytest.approx(report_one["final_loss"], rel=1e-4)
+    for windows in sequences["windows"]:
+        heard = torch.as_tensor(windows[:200])
+        torch.testing.assert_close(two.predict(heard), one.predict(heard), rtol=1e-4, atol=1e-4)
