@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="train this many epochs instead of the preset's")
     args = parser.parse_args()
     from phadtf_kedro.pipelines.refinement import nodes
-    from phadtf_kedro.training.refinement import refine_frames
+    from phadtf_kedro.models.refinement_gan import refine_frames
 
     params = base_params("refinement")
     schedule = params["training"]["epochs"]

@@ -8,7 +8,8 @@ import torch
 from skimage import data as skdata
 
 from phadtf_kedro.training import refinement as rf
-from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
+from phadtf_kedro.models.refinement_gan import GANConfig, RefinementGAN, refine_frames
+from phadtf_kedro.training.refinement import GANTrainConfig, train_gan
 from tests.conftest import kill_mid_training
 
 TINY = GANConfig(size=32, ngf=8, ndf=8, id_dim=16, key_dim=16, encoder_width=8, slots=8)

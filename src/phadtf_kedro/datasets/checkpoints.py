@@ -12,7 +12,7 @@ from kedro.io import AbstractDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
 from phadtf_kedro.training.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from phadtf_kedro.training.refinement import GANConfig, RefinementGAN
+from phadtf_kedro.models.refinement_gan import GANConfig, RefinementGAN
 
 
 class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):

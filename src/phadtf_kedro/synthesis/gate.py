@@ -15,7 +15,7 @@ import numpy as np
 
 from phadtf_kedro.metrics.image import mean_ssim, psnr
 from phadtf_kedro.synthesis.stream import with_correction
-from phadtf_kedro.training.refinement import RefinementGAN, refine_frames
+from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 
 def validation_split(count: int, fraction: float, minimum: int) -> tuple[np.ndarray, np.ndarray]:

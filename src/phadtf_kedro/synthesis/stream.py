@@ -27,7 +27,7 @@ from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.region import changed_region, face_mask, lower_face_triangles
 from phadtf_kedro.synthesis.warp import mesh_warp
-from phadtf_kedro.training.refinement import RefinementGAN, refine_frames
+from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 PATHS = ("refined", "blended")
 REGIONS = ("lower_face", "face")

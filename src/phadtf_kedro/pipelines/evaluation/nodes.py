@@ -24,7 +24,7 @@ from phadtf_kedro.metrics.sync import audio_onsets, speech_envelope
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.generate.nodes import driven_motion, plan_generation
 from phadtf_kedro.synthesis.stream import chosen_path, synthesizer
-from phadtf_kedro.training.refinement import RefinementGAN
+from phadtf_kedro.models.refinement_gan import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile
 
 

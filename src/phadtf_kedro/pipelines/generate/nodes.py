@@ -19,7 +19,7 @@ from phadtf_kedro.synthesis.output import TalkingVideo
 from phadtf_kedro.synthesis.paste import on_backgrounds, paste_back
 from phadtf_kedro.synthesis.plan import plan_from_prediction
 from phadtf_kedro.synthesis.stream import chosen_path, synthesizer
-from phadtf_kedro.training.refinement import RefinementGAN
+from phadtf_kedro.models.refinement_gan import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile, probe
 
 FPS = 25.0

@@ -20,7 +20,8 @@ from phadtf_kedro.face.sheet import comparison_sheet
 from phadtf_kedro.metrics.image import at_size, mean_ssim, psnr
 from phadtf_kedro.synthesis.gate import decide, refine_native, validation_split
 from phadtf_kedro.training.checkpoint import config_from_params
-from phadtf_kedro.training.refinement import GANConfig, GANTrainConfig, RefinementGAN, refine_frames, train_gan
+from phadtf_kedro.models.refinement_gan import GANConfig, RefinementGAN, refine_frames
+from phadtf_kedro.training.refinement import GANTrainConfig, train_gan
 
 
 def train_refinement_gan(blended_train: dict[str, np.ndarray], face_crops: dict[str, np.ndarray],
