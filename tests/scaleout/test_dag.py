@@ -70,7 +70,10 @@ def test_refinetune_starts_from_the_general_model(dag_run):
 
 def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
     """train_general's node on the two persons' real coefficients and MFCC windows (dropout off: its masks are drawn
-    per rank): the 2-rank model predicts the 1-rank model's motion within float tolerance."""
+    per rank). On these, Adam amplifies float rounding: one process on 1 vs 2 threads (only the summation order
+    changes) already ends ~1e-2 apart in weights after an epoch. So "within float tolerance" is measured against that:
+    2 ranks stay within 3× the 1- vs 2-thread gap of one process, in predictions and final loss (measured here: 0.0080
+    vs 0.0076 in predictions); tests/scaleout/test_ddp.py checks the tight equality on well-conditioned data."""
     import torch
     import yaml
 
@@ -83,15 +86,29 @@ def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
             for name in ("coefficients", "mfcc_windows")}
     conf = project / "conf"
     params = {**yaml.safe_load((conf / "base" / "parameters_train_general.yml").read_text())["train_general"],
-              **yaml.safe_load((conf / "tiny" / "parameters_train_general.yml").read_text())["train_general"]}
+              **yaml.safe_load((conf / "tiny" / "parameters_train_general.yml").read_text())["train_general"],
+              "epochs": 1}
     network = {**yaml.safe_load((conf / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]["network"],
                "dropout": 0.0}
     sequences = general_sequences(load["coefficients"], load["mfcc_windows"], params)
-    one, _, report_one = train_general_atcnet(sequences, tmp_path / "one.safetensors", network, params)
-    two, _, report_two = train_general_atcnet(sequences, tmp_path / "two.safetensors", network,
-                                              {**params, "world_size": 2})
-    assert report_one["steps"] == report_two["steps"] > 10
-    assert report_two["final_loss"] == pytest.approx(report_one["final_loss"], rel=1e-4)
-    for windows in sequences["windows"]:
-        heard = torch.as_tensor(windows[:200])
-        torch.testing.assert_close(two.predict(heard), one.predict(heard), rtol=1e-4, atol=1e-4)
+    threads = torch.get_num_threads()
+    try:
+        runs = {}
+        for name, n_threads, world_size in (("one", 1, 1), ("reordered", 2, 1), ("two_ranks", 2, 2)):
+            torch.set_num_threads(n_threads)  # two_ranks: 1 thread per rank
+            runs[name] = train_general_atcnet(sequences, tmp_path / f"{name}.safetensors", network,
+                                              {**params, "world_size": world_size})
+    finally:
+        torch.set_num_threads(threads)
+    (one, _, report_one), (reordered, _, report_reordered), (two, _, report_two) = runs.values()
+    assert report_one["steps"] == report_two["steps"] > 5 and report_two["world_size"] == 2
+    heard = [torch.as_tensor(w[:200]) for w in sequences["windows"]]
+
+    def gap(a, b) -> float:
+        return max(float((a.predict(h) - b.predict(h)).abs().max()) for h in heard)
+
+    noise = gap(one, reordered)
+    assert 0 < noise < 0.1
+    assert gap(one, two) <= 3 * noise
+    loss_noise = abs(report_one["final_loss"] - report_reordered["final_loss"])
+    assert abs(report_one["final_loss"] - report_two["final_loss"]) <= 3 * loss_noise + 1e-6

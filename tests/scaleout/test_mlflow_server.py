@@ -47,3 +47,32 @@ def test_two_concurrent_finetunes_on_a_tracking_server(mlflow_server, tmp_path):
         assert run.info.artifact_uri.startswith("mlflow-artifacts:")  # through the server, not a client-side path
     assert any(mlflow_server.artifacts.rglob("*")), "the server's artifact store is empty"
     assert not (project / "mlflow.db").exists()  # base config's SQLite store was not used
+
+
+def test_experiment_creation_race(mlflow_server):
+    """Eight clients create one new experiment at the same instant: all get its id, and it exists once."""
+    import threading
+
+    import mlflow
+
+    from phadtf_kedro.scaleout.experiment import ensure_experiment
+
+    name, ids, errors = "race_check", [], []
+    barrier = threading.Barrier(8)
+
+    def create() -> None:
+        client = mlflow.MlflowClient(tracking_uri=mlflow_server.uri)
+        barrier.wait(timeout=30)
+        try:
+            ids.append(ensure_experiment(client, name))
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and len(ids) == 8 and len(set(ids)) == 1
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server.uri)
+    assert [e.name for e in client.search_experiments()].count(name) == 1
