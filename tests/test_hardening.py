@@ -90,6 +90,7 @@ def test_base_and_presets_pass_and_every_rule_names_a_base_key():
     ({"refinement": {"training": {"batch_size": 2.5}}}, "parameter refinement.training.batch_size=2.5: input should be "
                                                         "a valid integer"),
     ({"blending": 3}, "parameter blending: must be a mapping of parameters as in conf/base, got 3"),
+    ({"generate": {"lower_face": "morph"}}, "parameter generate.lower_face='morph': input should be 'warp' or 'render'"),
 ])
 def test_bad_parameters_stop_with_one_line(override, message):
     from omegaconf import OmegaConf

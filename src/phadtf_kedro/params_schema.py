@@ -97,7 +97,11 @@ RULES: dict[str, Any] = {
     "refinement.training.batch_size": COUNT,
     "refinement.training.load_size": _int(16),
     **{f"refinement.training.{key}": NON_NEGATIVE for key in
-       ("l1_weight", "mask_weight", "tv_weight", "memory_weight")},
+       ("l1_weight", "mask_weight", "tv_weight", "memory_weight", "ssim_weight")},
+    "refinement.training.mask_warmup_epochs": INDEX,
+    "refinement.training.l1_warmup_epochs": INDEX,
+    "refinement.gate.validation_fraction": _float(ge=0, le=0.5),  # 0: no gate, the GAN is used unchecked
+    "refinement.gate.min_frames": INDEX,
     "refinement.training.checkpoint_every": COUNT,
     "refinement.training.sample_every": COUNT,
     "refinement.training.seed": SEED,
@@ -113,6 +117,9 @@ RULES: dict[str, Any] = {
     "generate.chunk": COUNT,
     "generate.mask_grow_px": INDEX,
     "generate.seamless": bool,
+    "generate.max_size": _int(64),
+    "generate.paste_region": Literal["lower_face", "face"],  # synthesis/region.py
+    "generate.lower_face": Literal["warp", "render"],  # synthesis/warp.py or the render → blend → refine path
     "demo_sample.text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.speech_text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.min_seconds": POSITIVE,
