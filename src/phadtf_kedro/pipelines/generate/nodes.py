@@ -65,9 +65,8 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
         for f, background in on_backgrounds(synth, plan, raw_video):
             progress.update(f.index + 1)
             full = paste_back(f.refined, f.region, background, boxes[f.background], params["seamless"])
-            crop = at_size(f.refined[None], PREVIEW_SIZE)[0]
-            small = at_size(np.stack([f.rgba[..., :3], f.blended]), PREVIEW_SIZE)
-            yield full, crop, np.concatenate([*small, crop], axis=1)
+            render, blended, crop = (at_size(x[None], PREVIEW_SIZE)[0] for x in (f.rgba[..., :3], f.blended, f.refined))
+            yield full, crop, np.concatenate([render, blended, crop], axis=1)
 
     return TalkingVideo(frames, FPS, driving_audio.samples, driving_audio.sample_rate)
 
