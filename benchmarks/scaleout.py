@@ -115,7 +115,7 @@ def main() -> None:
             print(f"sequential: {len(entries)} finetunes + train_general, one process at a time × 2 threads: "
                   f"{seq:.0f} s", flush=True)
             dag = with_dag(root, project_with(root / "dag", entries), entries,
-                           {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **quiet})
+                           {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MLFLOW_TRACKING_URI": server.uri, **quiet})
             print(f"DAG (LocalExecutor, 2 tasks at a time × 1 thread): {dag:.0f} s = {dag / seq:.2f}× sequential",
                   flush=True)
         one, loss_one = ddp_throughput(seq_project, list(entries), args.epochs, 1)
