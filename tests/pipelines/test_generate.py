@@ -55,7 +55,8 @@ def test_generated_videos_play_with_the_audio(generated31):
 
 
 def test_streaming_in_chunks_equals_one_pass(generated31):
-    """The chunked refinement (one frame of context across chunk edges) gives exactly the frames of a single pass."""
+    """The chunked refinement (one frame of context across chunk edges) gives exactly the frames of a single pass
+    (the rendered lower face, refined: the path that has a GAN)."""
     data = generated31 / "data"
     plan = load31(generated31, "07_model_output", "generated/grid/plan.npz")
     coeffs, background = plan["coefficients"][:20], plan["background"][:20]
@@ -64,7 +65,7 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
     coefficients = load31(generated31, "04_feature", "coefficients.npz")
     tracks = load31(generated31, "03_primary", "face_tracks.npz")
     full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
-    params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face"}
+    params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "render"}
     blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
     outs = [np.stack([f.refined for f in synthesizer(model, gan, coefficients, tracks, blending, {**params, "chunk": c})
                       .frames(coeffs, background, full)]) for c in (3, 100)]
