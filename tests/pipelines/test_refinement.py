@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from phadtf_kedro.datasets import RefinementGANDataset
+from phadtf_kedro.training.checkpoint import read_meta
 from tests.pipelines.conftest import finetune_run, load31
 
 pytestmark = pytest.mark.slow
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 def test_heldout_frames_are_refined_and_measured(run31):
     refined = load31(run31, "07_model_output", "refined_heldout.npz")
-    assert refined["refined"].shape == (307, 64, 64, 3) and (refined["frames"] == np.arange(300, 607)).all()
+    # refined at the crops' size (256²): the 64² GAN's correction added to the blended crop, as generation does it
+    assert refined["refined"].shape == (307, 256, 256, 3) and (refined["frames"] == np.arange(300, 607)).all()
     report = json.loads((run31 / "data" / "08_reporting" / "31" / "refinement.json").read_text())
     for name in ("refined_psnr", "blended_psnr", "refined_ssim", "blended_ssim", "own_refined_psnr", "own_blended_psnr",
                  "own_refined_ssim", "own_blended_ssim"):
@@ -28,6 +30,18 @@ def test_heldout_frames_are_refined_and_measured(run31):
                                                                                         "refinement/samples")]
     assert "refinement/refinement_contact_sheet.png" in [a.path for a in client.list_artifacts(run.info.run_id,
                                                                                                 "refinement")]
+
+
+def test_the_gate_judges_on_training_frames_the_gan_never_saw(run31):
+    gate = json.loads((run31 / "data" / "06_models" / "31" / "refinement_gate.json").read_text())
+    assert gate["path"] in ("refined", "blended") and gate["frames"] == 30  # the last 10 % of 300 training frames
+    wins = gate["refined_psnr"] > gate["blended_psnr"] and gate["refined_ssim"] > gate["blended_ssim"]
+    assert gate["path"] == ("refined" if wins else "blended") and gate["reason"].startswith("refining")
+    _, run = finetune_run(run31)
+    assert run.data.metrics["refinement.gate.uses_gan"] == float(gate["path"] == "refined")
+    # the GAN trained on the first 270 training frames only
+    meta = read_meta(run31 / "data" / "06_models" / "31" / "refinement_resume.safetensors")
+    assert meta["frames"] == [270, 0, 269]
 
 
 def test_the_trained_gan_reloads_with_its_memory(run31):
