@@ -41,10 +41,15 @@ def changed_region(model: FaceModel, generated: np.ndarray, own: np.ndarray, int
     coefficients, seen through the crop `intrinsics` (4,), dilated by `grow_px` (px at `size`)."""
     if triangles is None:
         triangles = lower_face_triangles(model.shape.neutral, model.triangles)
-    vertices = model.camera_vertices(np.stack([generated, own]))
+    posed = model.camera_vertices(np.stack([generated, own]))
+    return region_of([project(p, intrinsics) for p in posed], triangles, size, grow_px)
+
+
+def region_of(projections: list[np.ndarray], triangles: np.ndarray, size: int, grow_px: int) -> np.ndarray:
+    """The union of `triangles` over several (V, 2) projections of the mesh, dilated by `grow_px`."""
     mask = np.zeros((size, size), np.uint8)
-    for posed in vertices:
-        mask |= fill_triangles(project(posed, intrinsics), triangles, size)
+    for points in projections:
+        mask |= fill_triangles(points, triangles, size)
     if grow_px > 0:
         mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
     return mask

@@ -25,7 +25,7 @@ from phadtf_kedro.face.crop import crop_affine, cut_crop
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
-from phadtf_kedro.synthesis.region import changed_region, face_mask, lower_face_triangles
+from phadtf_kedro.synthesis.region import face_mask, lower_face_triangles, region_of
 from phadtf_kedro.synthesis.warp import mesh_warp
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
@@ -100,12 +100,11 @@ class Synthesizer:
             crop = cut_crop(full_frames[b], box, self.size)
             if self.region == "face":
                 region = face_mask(render.rgba, self._grow)
-            else:
-                region = changed_region(self.model, coefficients[t], self.own[b], intrinsics[t], self.size,
-                                        self._grow, self._triangles)
-            if warp:
+            else:  # the mesh posed with the generated and with the background frame's own expression
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
+                region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
+            if warp:
                 blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles)
             else:
                 blended = composite(render.rgba, crop, self.erode_px, self.feather_sigma)
