@@ -77,9 +77,16 @@ def run_session(project: Path, pipeline: str = "finetune", env: str | None = Non
         os.chdir(old)
 
 
+def cli_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a `kedro` child, less the MLFLOW_TRACKING_URI that mlflow.set_tracking_uri()
+    exported here after an in-process session (the child would log into that other project's store)."""
+    return {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}, **extra}
+
+
 def run_cli(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the user's command line in the project folder."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
+    """Run the user's command line in the project folder (with the project's own tracking store: the
+    MLFLOW_TRACKING_URI that mlflow.set_tracking_uri() exported from this test process is not passed on)."""
+    env = cli_env(KEDRO_DISABLE_TELEMETRY="true", DO_NOT_TRACK="1")
     return subprocess.run([KEDRO, "run", *args], cwd=project, capture_output=True, text=True, timeout=timeout, env=env)
 
 

@@ -32,7 +32,7 @@ from phadtf_kedro.tracking import (
     process_tags,
     run_name,
 )
-from tests.conftest import KEDRO, make_project, run_cli
+from tests.conftest import KEDRO, cli_env, make_project, run_cli, run_session
 
 REPR = "<kedro.runner.sequential_runner.SequentialRunner object at 0x7f9349aa5190>"
 
@@ -217,7 +217,7 @@ def test_a_kedro_run_killed_with_sigkill_is_marked_killed_by_the_next_run(tmp_pa
     project = make_project(tmp_path / "project")
     made = run_cli(project, "--pipelines=demo_sample")
     assert made.returncode == 0, made.stderr[-2000:]
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
+    env = cli_env(KEDRO_DISABLE_TELEMETRY="true", DO_NOT_TRACK="1")
     cmd = [KEDRO, "run", "--pipeline=finetune", "--env=tiny", "--params", "person_id=demo"]
     proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -245,3 +245,23 @@ def test_a_kedro_run_killed_with_sigkill_is_marked_killed_by_the_next_run(tmp_pa
     assert stage_logged <= first.info.end_time <= killed_at_ms < second.info.start_time
     assert second.info.status == "FINISHED" and second.info.run_name == "preprocessing · demo"
     assert not [r for r in runs_of(project) if r.info.status == "RUNNING"]
+
+
+def test_a_child_kedro_run_logs_into_its_own_project_after_an_in_process_session(tmp_path):
+    """mlflow.set_tracking_uri() exports MLFLOW_TRACKING_URI into this process's environment; the project's tracking
+    URI is what the process was *started* with (settings.LAUNCH_TRACKING_URI), so a later session of another project
+    in the same process, and a child `kedro run` given a clean environment, log into their own store."""
+    import mlflow
+
+    from phadtf_kedro import LAUNCH_TRACKING_URI
+
+    other = tmp_path / "other.db"
+    mlflow.set_tracking_uri(f"sqlite:///{other}")
+    try:
+        assert os.environ["MLFLOW_TRACKING_URI"] == f"sqlite:///{other}"  # what MLflow does
+        assert LAUNCH_TRACKING_URI != f"sqlite:///{other}"
+        project = make_project(tmp_path / "project")
+        run_session(project, "demo_sample")
+        assert runs_of(project) and not other.exists()
+    finally:
+        mlflow.set_tracking_uri(None)

@@ -5,12 +5,12 @@ person_id guard runs first, before kedro-mlflow touches mlflow.db; RunTrackingHo
 runs) runs after kedro-mlflow's hooks (its own tryfirst/trylast marks), once kedro-mlflow has set up the store.
 """
 
-import os
 from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
 from kedro_mlflow.framework.hooks import MlflowHook
 
+from phadtf_kedro import LAUNCH_TRACKING_URI
 from phadtf_kedro.hooks import MissingInputsHook, PersonIdHook
 from phadtf_kedro.scaleout.experiment import ExperimentHook
 from phadtf_kedro.tracking import RunTrackingHook
@@ -29,8 +29,10 @@ CONFIG_LOADER_ARGS = {
     # `${project_dir:}`: the folder `kedro run` runs in (the project root). mlflow.yml uses it to make the SQLite
     # store's path absolute: MLflow caches one store per URI string, so a relative `sqlite:///mlflow.db` would keep
     # writing into the first project's database when one process runs sessions of several projects (tests, notebooks).
-    # `${tracking_uri:<default>}`: $MLFLOW_TRACKING_URI when set, else the default (mlflow.yml's SQLite store). Kedro
-    # allows `oc.env` only in credentials, so without this a tracking server would need an edit of conf/base.
+    # `${tracking_uri:<default>}`: $MLFLOW_TRACKING_URI as the process was started with, else the default (mlflow.yml's
+    # SQLite store). Kedro allows `oc.env` only in credentials, so without this a tracking server would need an edit
+    # of conf/base. Read once, at import: mlflow.set_tracking_uri() itself exports MLFLOW_TRACKING_URI, so a later
+    # session in the same process (another project) would otherwise log into the first one's store.
     "custom_resolvers": {"project_dir": lambda: Path.cwd().resolve().as_posix(),
-                         "tracking_uri": lambda default: os.environ.get("MLFLOW_TRACKING_URI") or default},
+                         "tracking_uri": lambda default: LAUNCH_TRACKING_URI or default},
 }
