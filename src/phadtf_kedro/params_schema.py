@@ -69,7 +69,9 @@ RULES: dict[str, Any] = {
     **{f"{section}.{key}": rule for section in ("audio_motion.finetune", "train_general") for key, rule in {
         "epochs": INDEX, "lr": POSITIVE, "beta1": BETA, "beta2": BETA, "batch_size": COUNT, "clip_frames": COUNT,
         "clip_stride": COUNT, "pose_weight": NON_NEGATIVE, "smooth_pose": NON_NEGATIVE,
-        "smooth_expression": NON_NEGATIVE, "checkpoint_every": COUNT, "seed": SEED}.items()},
+        "smooth_expression": NON_NEGATIVE, "checkpoint_every": COUNT, "seed": SEED, "steps": INDEX,
+        "lr_schedule": Literal["constant", "cosine"], "velocity": NON_NEGATIVE,
+        "trainable": Literal["all", "head"]}.items()},
     "audio_motion.finetune.lr_scratch": POSITIVE,
     "audio_motion.finetune.weight_decay": NON_NEGATIVE,
     "audio_motion.finetune.val_frames": INDEX,
@@ -79,6 +81,10 @@ RULES: dict[str, Any] = {
     "audio_motion.calibration.max_gain": _float(ge=1),
     "audio_motion.calibration.outputs": list[Literal["expression", "pose"]],
     "train_general.frames": Literal["train", "all"],
+    "train_general.local_persons": bool,
+    "train_general.corpus.exclude": list[Annotated[str, Field(strict=True, min_length=1)]],
+    "train_general.corpus.min_valid": FRACTION,
+    "corpus": Annotated[str, Field(strict=True, min_length=1)],  # a folder of clips (catalog: corpus_videos)
     # blending, refinement
     "blending.hanning_taps": COUNT,
     "blending.search_window": _int(1) | None,

@@ -39,7 +39,8 @@ def test_one_process_and_run_per_person_in_parallel(dag_run):
     for person, run in runs.items():
         assert run.info.status == "FINISHED" and run.info.run_name == f"finetune · {person}"
         assert run.data.params["person_id"] == person
-        assert run.data.metrics["audio_motion.from_general"] == 0  # no general model yet
+        # no local general model yet: the one shipped with the package
+        assert run.data.tags["audio_motion.start"] == "general:phadtf_kedro/assets/atcnet_general.safetensors"
     assert len({run.data.tags["pid"] for run in runs.values()}) == 2  # one process each
 
 
@@ -66,6 +67,7 @@ def test_refinetune_starts_from_the_general_model(dag_run):
     for person, run in runs_by_pipeline(client, "audio_motion+evaluation").items():
         assert run.info.status == "FINISHED" and run.info.start_time > general.info.end_time
         assert run.data.metrics["audio_motion.from_general"] == 1, person
+        assert run.data.tags["audio_motion.start"].endswith("data/06_models/general/atcnet.safetensors"), person
 
 
 def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
@@ -90,13 +92,13 @@ def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
               "epochs": 1}
     network = {**yaml.safe_load((conf / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]["network"],
                "dropout": 0.0}
-    sequences = general_sequences(load["coefficients"], load["mfcc_windows"], params)
+    sequences = general_sequences({}, load["coefficients"], load["mfcc_windows"], params)
     threads = torch.get_num_threads()
     try:
         runs = {}
         for name, n_threads, world_size in (("one", 1, 1), ("reordered", 2, 1), ("two_ranks", 2, 2)):
             torch.set_num_threads(n_threads)  # two_ranks: 1 thread per rank
-            runs[name] = train_general_atcnet(sequences, tmp_path / f"{name}.safetensors", network,
+            runs[name] = train_general_atcnet(sequences, {}, tmp_path / f"{name}.safetensors", network,
                                               {**params, "world_size": world_size})
     finally:
         torch.set_num_threads(threads)

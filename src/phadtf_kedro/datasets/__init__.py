@@ -3,7 +3,8 @@
 from phadtf_kedro.datasets.arrays import NpzDataset
 from phadtf_kedro.datasets.audio import DrivingAudioDataset, WavDataset
 from phadtf_kedro.datasets.checkpoints import ATCNetDataset, RefinementGANDataset, ResumeCheckpointDataset
-from phadtf_kedro.datasets.video import TalkingVideoDataset, VideoDataset
+from phadtf_kedro.datasets.partitions import OptionalPartitionedDataset
+from phadtf_kedro.datasets.video import TalkingVideoDataset, VideoDataset, VideoFolderDataset
 
-__all__ = ["ATCNetDataset", "DrivingAudioDataset", "NpzDataset", "RefinementGANDataset", "ResumeCheckpointDataset",
-           "TalkingVideoDataset", "VideoDataset", "WavDataset"]
+__all__ = ["ATCNetDataset", "DrivingAudioDataset", "NpzDataset", "OptionalPartitionedDataset", "RefinementGANDataset",
+           "ResumeCheckpointDataset", "TalkingVideoDataset", "VideoDataset", "VideoFolderDataset", "WavDataset"]

@@ -4,6 +4,7 @@ training run's resume checkpoint (the training loop writes it as it goes, so Ked
 from __future__ import annotations
 
 from dataclasses import asdict
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +18,32 @@ from phadtf_kedro.models.refinement_gan import GANConfig, RefinementGAN
 
 class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
     """An ATCNet saved with its config (metadata) and, in `meta`, what it was trained from. With `optional`, a missing
-    file loads as None (used for the general checkpoint that fine-tuning starts from when it exists)."""
+    file loads as None (used for the general checkpoint that fine-tuning starts from when it exists); with `packaged`,
+    a missing file loads the weights of that name shipped in `phadtf_kedro/assets/` (the general ATCNet every user
+    starts from offline; `packaged` is then set on the model)."""
 
-    def __init__(self, filepath: str, optional: bool = False, metadata: dict[str, Any] | None = None):
+    def __init__(self, filepath: str, optional: bool = False, packaged: str | None = None,
+                 metadata: dict[str, Any] | None = None):
         self._filepath = Path(filepath)
         self._optional = optional
+        self._packaged = packaged
         self.metadata = metadata
 
     def load(self) -> ATCNet | None:
-        if self._optional and not self._filepath.is_file():
+        path, packaged = self._filepath, False
+        if not path.is_file() and self._packaged:
+            path, packaged = Path(str(files("phadtf_kedro") / "assets" / self._packaged)), True
+        if self._optional and not path.is_file():
             return None
-        if not self._filepath.is_file():
-            raise PhadtfError(f"{self._filepath}: no trained ATCNet here")
-        meta = read_meta(self._filepath)
+        if not path.is_file():
+            raise PhadtfError(f"{path}: no trained ATCNet here")
+        meta = read_meta(path)
         config = ATCNetConfig.from_dict(meta.get("config") or {})
         model = ATCNet(config)
-        load_checkpoint(self._filepath, model, config.to_dict())
+        load_checkpoint(path, model, config.to_dict())
         model.trained_meta = {k: v for k, v in meta.items() if k != "config"}
-        model.source_path = str(self._filepath)
+        model.source_path = f"phadtf_kedro/assets/{self._packaged}" if packaged else str(path)
+        model.packaged = packaged
         model.eval()
         return model
 
@@ -45,7 +54,7 @@ class ATCNetDataset(AbstractDataset[ATCNet, "ATCNet | None"]):
         return self._filepath.is_file()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "optional": self._optional}
+        return {"filepath": str(self._filepath), "optional": self._optional, "packaged": self._packaged}
 
 
 class ResumeCheckpointDataset(AbstractDataset[None, Path]):

@@ -16,6 +16,7 @@ import mlflow
 from kedro.io import AbstractDataset
 
 from phadtf_kedro.atomic import atomic_path
+from phadtf_kedro.datasets.partitions import OptionalPartitionedDataset
 from phadtf_kedro.synthesis.output import VIDEO_FILES, TalkingVideo
 from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, VideoWriter, write_video
 
@@ -41,6 +42,14 @@ class VideoDataset(AbstractDataset[VideoClip, VideoFile]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "fps": self._fps}
+
+
+class VideoFolderDataset(OptionalPartitionedDataset):
+    """Every `.mp4` in a folder as {name: loader of its `VideoFile`}; a missing or empty folder loads as {}."""
+
+    def __init__(self, path: str, fps: float = 25.0, metadata: dict[str, Any] | None = None):
+        super().__init__(path=path, dataset={"type": VideoDataset, "fps": fps}, filename_suffix=".mp4",
+                         metadata=metadata)
 
 
 class TalkingVideoDataset(AbstractDataset[TalkingVideo, dict[str, str]]):

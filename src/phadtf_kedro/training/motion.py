@@ -39,8 +39,24 @@ class TrainConfig:
     smooth_pose: float = 0.01
     smooth_expression: float = 1e-4
     weight_decay: float = 0.0
+    velocity: float = 0.0  # weight of MSE(Δpredicted − Δreal): rewards moving when the real face moves (FACIAL)
+    steps: int = 0  # > 0: train exactly this many optimizer steps (epochs is then ignored)
+    lr_schedule: str = "constant"  # constant | cosine (from lr down to lr/100 over the run's steps)
+    trainable: str = "all"  # all | head: only the output layer learns, the rest (batch norm included) stays frozen
     checkpoint_every: int = 25  # steps
     seed: int = 0
+
+    def total_steps(self, batches_per_epoch: int) -> int:
+        return self.steps if self.steps > 0 else self.epochs * batches_per_epoch
+
+    def lr_at(self, step: int, total: int) -> float:
+        """The learning rate of optimizer step `step` (0-based): a pure function of the step, so a resumed run
+        continues the schedule exactly."""
+        if self.lr_schedule == "constant":
+            return self.lr
+        if self.lr_schedule == "cosine":
+            return self.lr * (0.01 + 0.99 * 0.5 * (1.0 + np.cos(np.pi * min(step / max(total, 1), 1.0))))
+        raise ValueError(f"lr_schedule {self.lr_schedule!r}: constant or cosine")
 
 
 @dataclass
@@ -72,7 +88,12 @@ def motion_loss(model: ATCNet, predicted: torch.Tensor, targets: torch.Tensor, c
     d = predicted[:, 1:] - predicted[:, :-1]
     smooth_expr, smooth_pose = torch.mean(d[..., :n_expr] ** 2), torch.mean(d[..., n_expr:] ** 2)
     total = expr + cfg.pose_weight * pose + cfg.smooth_pose * smooth_pose + cfg.smooth_expression * smooth_expr
-    return {"loss": total, "expression_mse": expr, "pose_mse": pose}
+    terms = {"loss": total, "expression_mse": expr, "pose_mse": pose}
+    if cfg.velocity > 0:
+        dv = d - (target[:, 1:] - target[:, :-1])
+        velocity = torch.mean(dv[..., :n_expr] ** 2) + cfg.pose_weight * torch.mean(dv[..., n_expr:] ** 2)
+        terms.update(loss=total + cfg.velocity * velocity, velocity_mse=velocity)
+    return terms
 
 
 def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Path,
@@ -89,8 +110,14 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         raise ValueError("data-parallel training does not support validation sequences")
     writer = parallel is None or parallel.rank == 0
     torch.manual_seed(cfg.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
-                                 weight_decay=cfg.weight_decay)
+    if cfg.trainable not in ("all", "head"):
+        raise ValueError(f"trainable {cfg.trainable!r}: all or head")
+    learning = list(model.parameters() if cfg.trainable == "all" else model.head.parameters())
+    optimizer = torch.optim.Adam(learning, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+    set_mode = (lambda: model.train()) if cfg.trainable == "all" else (lambda: model.eval())
+    frozen = [p for p in model.parameters() if p.requires_grad and all(p is not q for q in learning)]
+    for p in frozen:
+        p.requires_grad_(False)
     config = model.config.to_dict()
     epoch, done_in_epoch, step, resumed, best = 0, 0, 0, None, {"best_val": float("inf"), "best_epoch": 0}
     best_path = Path(checkpoint).with_suffix(".best.safetensors")
@@ -99,26 +126,31 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
         state = load_checkpoint(checkpoint, model, config, optimizer)
         epoch, done_in_epoch, step, resumed = state["epoch"], state["batches_done"], state["step"], state["step"]
         best = {k: state.get(k, v) for k, v in best.items()}
+        log.info("resuming ATCNet training from %s (epoch %d, step %d)", checkpoint, epoch, step)
     else:
         if writer:
             best_path.unlink(missing_ok=True)  # a best-epoch file of an earlier, different run
         if validation is not None:  # the starting weights are a candidate too (epoch 0)
             best = {"best_val": _validation_loss(model, validation, cfg), "best_epoch": 0}
             save_checkpoint(best_path, model, {**base_meta, **best})
-        log.info("resuming ATCNet training from %s (epoch %d, step %d)", checkpoint, epoch, step)
     clips = data.clip_starts(cfg.clip_frames, cfg.clip_stride)
     if not clips:
         raise ValueError(f"no training clip of {cfg.clip_frames} frames")
     windows = [torch.as_tensor(w, dtype=torch.float32) for w in data.windows]
     targets = [torch.as_tensor(t, dtype=torch.float32) for t in data.targets]
-    model.train()
+    set_mode()
     device = next(model.parameters()).device
-    progress = Progress(log, "ATCNet training", cfg.epochs, "epochs", every=0.0)
-    while epoch < cfg.epochs:
+    per_epoch = -(-len(clips) // cfg.batch_size)
+    total = cfg.total_steps(per_epoch)
+    progress = Progress(log, "ATCNet training", -(-total // per_epoch), "epochs", every=0.0)
+    while step < total:
         order = np.random.default_rng([cfg.seed, epoch]).permutation(len(clips))
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        batches = batches[:total - (step - done_in_epoch)]  # the last epoch of a step budget stops early
         sums: dict[str, float] = {}
         for b in range(done_in_epoch, len(batches)):
+            for group in optimizer.param_groups:
+                group["lr"] = cfg.lr_at(step, total)
             picked = [clips[i] for i in batches[b]]
             if parallel is None:
                 terms = _batch_loss(model, model, windows, targets, picked, cfg, device)
@@ -142,14 +174,16 @@ def train(model: ATCNet, data: Sequences, cfg: TrainConfig, checkpoint: str | Pa
             if losses["val_loss"] < best["best_val"]:
                 best = {"best_val": losses["val_loss"], "best_epoch": epoch}
                 save_checkpoint(best_path, model, {**base_meta, **best})
-            model.train()
+            set_mode()
         if writer:
             save_checkpoint(checkpoint, model, {**base_meta, **best, "epoch": epoch, "batches_done": 0, "step": step},
                             optimizer)
             progress.update(epoch, f"loss {losses.get('loss', float('nan')):.4f}")
         if on_epoch and n_done:
             on_epoch(epoch, losses)
-            model.train()
+            set_mode()
+    for p in frozen:
+        p.requires_grad_(True)
     if validation is not None and best_path.is_file():
         load_checkpoint(best_path, model, config)
     model.eval()

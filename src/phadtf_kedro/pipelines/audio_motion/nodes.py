@@ -56,6 +56,11 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
                     params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
     """Fine-tune ATCNet on the training frames; returns the model, its per-epoch loss history, and how it started."""
     config = network_config(network)
+    if atcnet_general is not None and atcnet_general.config != config and getattr(atcnet_general, "packaged", False):
+        log.warning("the shipped general ATCNet (%s) has another network config than this run's "
+                    "audio_motion.network: fine-tuning starts from scratch; `kedro run --pipelines=train_general` with "
+                    "this config makes a general one", atcnet_general.source_path)
+        atcnet_general = None
     if atcnet_general is not None and atcnet_general.config != config:
         raise PhadtfError(f"{atcnet_general.source_path}: general ATCNet has config {atcnet_general.config.to_dict()}, "
                           f"this run's audio_motion.network is {config.to_dict()}")
@@ -63,14 +68,16 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
     fit, val = train_frames[:len(train_frames) - params["val_frames"]], train_frames[len(train_frames) - params["val_frames"]:]
     data = Sequences([motion["windows"][fit]], [motion["targets"][fit]])
     validation = Sequences([motion["windows"][val]], [motion["targets"][val]]) if len(val) else None
-    if atcnet_general is not None:
-        model, start, lr = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}", params["lr"]
-    else:
+    if atcnet_general is not None:  # a budget of `steps` (0: the general network as it is, calibrated per person)
+        model, start = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}"
+        cfg = config_from_params(TrainConfig, params, epochs=0)
+    else:  # `epochs` over the person's frames
         torch.manual_seed(params["seed"])
-        model, start, lr = ATCNet(config), "scratch", params["lr_scratch"]
+        model, start = ATCNet(config), "scratch"
         model.set_target_stats(*data.stats())
-    log.info("ATCNet fine-tuning starts from %s", start)
-    cfg = config_from_params(TrainConfig, params, lr=lr)
+        cfg = config_from_params(TrainConfig, params, lr=params["lr_scratch"], steps=0)
+    log.info("ATCNet fine-tuning starts from %s (%s)", start,
+             f"{cfg.steps} steps" if atcnet_general is not None else f"{cfg.epochs} epochs")
     held = ~motion["train"]
     history: dict[str, list] = {}
 

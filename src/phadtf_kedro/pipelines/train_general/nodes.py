@@ -1,12 +1,16 @@
-"""train_general nodes: the person-independent ATCNet over every person preprocessed and reconstructed locally.
+"""train_general nodes: the person-independent ATCNet over a corpus of talking-head clips (many speakers) and every
+person preprocessed and reconstructed locally.
 
-PHADTF trained this mapping on LRW and never released the recipe; here it is whatever persons exist under
-data/04_feature (each with coefficients and MFCC windows). By default only each person's training frames are used, so
-their held-out frames stay unseen when the general model is fine-tuned and evaluated on them.
+PHADTF trained this mapping on LRW and never released the recipe; here it is the clips under `corpus` (by default
+`data/01_raw/corpus`; the shipped weights come from `../shared/data/corpus`, see the report's manifest) minus the
+speakers in `corpus.exclude` (the evaluation's identities and the validation speakers), plus whatever persons exist
+under data/04_feature. Of a local person only the training frames are used, so their held-out frames stay unseen when
+the general model is fine-tuned and evaluated on them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -18,30 +22,52 @@ import torch
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
+from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.training.checkpoint import config_from_params
+from phadtf_kedro.training.corpus import clip_motion
 from phadtf_kedro.training.distributed import spawn_train
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
 
-def general_sequences(all_coefficients: dict[str, Callable], all_mfcc_windows: dict[str, Callable],
-                      params: dict[str, Any]) -> dict[str, Any]:
-    """One training sequence per person that has both coefficients and MFCC windows."""
-    persons = sorted(set(all_coefficients) & set(all_mfcc_windows))
-    if not persons:
-        raise PhadtfError("data/04_feature: no person with coefficients.npz and mfcc_windows.npz; run finetune (or "
-                          "preprocessing and reconstruction) for at least one person first")
-    windows, targets = [], []
+def corpus_motion(corpus_videos: dict[str, Callable], landmarker: str | None,
+                  params: dict[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Per corpus clip not excluded: its MFCC windows and tracked motion (training/corpus.py); and its manifest entry
+    (sha256, frames, tracked fraction), so the general model says exactly what it learned from."""
+    model = resolve_model_path(landmarker)
+    motion, manifest = {}, {}
+    for clip in sorted(set(corpus_videos) - set(params["exclude"])):
+        video = corpus_videos[clip]()
+        motion[clip] = clip_motion(video.path, model, params["min_valid"])
+        manifest[clip] = {"sha256": hashlib.sha256(Path(video.path).read_bytes()).hexdigest(),
+                          "frames": len(motion[clip]["valid"]),
+                          "tracked": round(float(motion[clip]["valid"].mean()), 4)}
+    return motion, manifest
+
+
+def general_sequences(corpus: dict[str, dict], all_coefficients: dict[str, Callable],
+                      all_mfcc_windows: dict[str, Callable], params: dict[str, Any]) -> dict[str, Any]:
+    """One training sequence per corpus clip and per local person (not excluded) with coefficients and MFCC
+    windows."""
+    clips = sorted(corpus)
+    persons = sorted((set(all_coefficients) & set(all_mfcc_windows)) - set(params["corpus"]["exclude"]))
+    persons = persons if params["local_persons"] else []
+    if not clips and not persons:
+        raise PhadtfError("train_general: no corpus clip (--params corpus=DIR of talking-head .mp4 clips) and no local "
+                          "person with coefficients.npz and mfcc_windows.npz (run finetune for one first)")
+    windows = [corpus[c]["windows"] for c in clips]
+    targets = [corpus[c]["targets"] for c in clips]
     for person in persons:
         motion = motion_sequences(all_coefficients[person](), all_mfcc_windows[person]())
         keep = motion["train"] if params["frames"] == "train" else np.ones(len(motion["train"]), bool)
         windows.append(motion["windows"][keep])
         targets.append(motion["targets"][keep])
-    return {"persons": persons, "windows": windows, "targets": targets}
+    return {"clips": clips, "persons": persons, "windows": windows, "targets": targets}
 
 
-def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: dict[str, Any],
-                         params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
-    """Train the general ATCNet from scratch on all persons; returns the model, loss curves and a report.
+def train_general_atcnet(sequences: dict[str, Any], manifest: dict[str, dict], resume_path: Path,
+                         network: dict[str, Any], params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
+    """Train the general ATCNet from scratch on the corpus clips and local persons; returns the model, loss curves and
+    a report whose `corpus` is the manifest of the clips (sha256, frames) the weights came from.
 
     `world_size` > 1 trains data-parallel over that many spawned processes (training/distributed.py): each takes a
     share of every batch, the result is that of one process within float tolerance (dropout aside), and only this
@@ -60,7 +86,7 @@ def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: 
         for k, v in losses.items():
             history.setdefault(k, []).append({"value": v, "step": epoch})
 
-    meta = {"start": "scratch", "persons": sequences["persons"], "train": asdict(cfg),
+    meta = {"start": "scratch", "clips": sequences["clips"], "persons": sequences["persons"], "train": asdict(cfg),
             "data": fingerprint(*data.windows, *data.targets)}
     if world_size > 1:
         epochs, result = spawn_train(model, data, cfg, resume_path, meta, world_size, backend)
@@ -68,8 +94,10 @@ def train_general_atcnet(sequences: dict[str, Any], resume_path: Path, network: 
             on_epoch(epoch, losses)
     else:
         result = train(model, data, cfg, resume_path, meta, on_epoch)
-    model.trained_meta = {"start": "scratch", "persons": sequences["persons"], "steps": result["steps"]}
-    report = {"persons": sequences["persons"], "frames": int(sum(len(w) for w in data.windows)),
+    model.trained_meta = {"start": "scratch", "clips": sequences["clips"], "persons": sequences["persons"],
+                          "steps": result["steps"], "train": asdict(cfg), "data": meta["data"]}
+    report = {"clips": sequences["clips"], "persons": sequences["persons"], "corpus": manifest,
+              "frames": int(sum(len(w) for w in data.windows)), "train": asdict(cfg), "data": meta["data"],
               "steps": result["steps"], "resumed_from_step": result["resumed_from_step"], "world_size": world_size,
               "final_loss": history["loss"][-1]["value"] if history else None}
     return model, history, report
