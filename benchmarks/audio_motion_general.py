@@ -5,7 +5,8 @@ Trains the general ATCNet exactly as `kedro run --pipelines=train_general` does 
 (`--speakers`, excluded from training and never reported in benchmarks/quality.py) fits on the first 60 % of the clip
 as a person's training part and predicts the rest from its audio, for each fine-tune variant. Prints held-out jawOpen
 correlation and spread ratio (predicted std ÷ real), pitch/yaw spread ratios and expression MSE, raw and after the
-per-person calibration (training/calibration.py). Prints figures; never fails on them.
+per-person calibration (training/calibration.py), and for a network trained from scratch on the same frames.
+Prints figures; never fails on them.
 
     python benchmarks/audio_motion_general.py                          # train general (≈ 5 min), then the variants
     python benchmarks/audio_motion_general.py --general src/phadtf_kedro/assets/atcnet_general.safetensors
@@ -33,8 +34,8 @@ from phadtf_kedro.training.corpus import clip_motion
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
 VALIDATION = ("vox2_741400104", "vox2_741400163", "vox2_00015")
-# (name, steps, lr, trainable): "none" is the general network as it is
-VARIANTS = (("none", 0, 0.0, "all"), ("head 40 @1e-3", 40, 1e-3, "head"), ("all 40 @1e-5", 40, 1e-5, "all"),
+# (name, steps, lr, trainable): "none" is the general network as it is; "scratch" ignores it (finetune.epochs)
+VARIANTS = (("none", 0, 0.0, "all"), ("scratch", -1, 0.0, "all"), ("head 40 @1e-3", 40, 1e-3, "head"), ("all 40 @1e-5", 40, 1e-5, "all"),
             ("all 40 @1e-4", 40, 1e-4, "all"))
 JAW, PITCH, YAW = 25, 52, 53
 
@@ -81,7 +82,14 @@ def main() -> None:
         print(f"\n{speaker}: {cut} training frames, {len(clip['windows']) - cut} held out")
         for name, steps, lr, trainable in VARIANTS:
             model = copy.deepcopy(general)
-            if steps:
+            if steps < 0:
+                torch.manual_seed(finetune["seed"])
+                model = ATCNet(general.config)
+                model.set_target_stats(*fit.stats())
+                cfg = config_from_params(TrainConfig, finetune, lr=finetune["lr_scratch"], steps=0)
+                with tempfile.TemporaryDirectory() as tmp:
+                    train(model, fit, cfg, Path(tmp) / "person.safetensors")
+            elif steps:
                 cfg = config_from_params(TrainConfig, finetune, steps=steps, epochs=0, lr=lr, trainable=trainable,
                                          checkpoint_every=10**6)
                 with tempfile.TemporaryDirectory() as tmp:

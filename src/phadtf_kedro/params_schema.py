@@ -73,6 +73,8 @@ RULES: dict[str, Any] = {
         "lr_schedule": Literal["constant", "cosine"], "velocity": NON_NEGATIVE,
         "trainable": Literal["all", "head"]}.items()},
     "audio_motion.finetune.lr_scratch": POSITIVE,
+    "audio_motion.finetune.start": Literal["auto", "general", "scratch"],
+    "audio_motion.finetune.gate_frames": INDEX,
     "audio_motion.finetune.weight_decay": NON_NEGATIVE,
     "audio_motion.finetune.val_frames": INDEX,
     "audio_motion.generation.pose_amplitude": NON_NEGATIVE,

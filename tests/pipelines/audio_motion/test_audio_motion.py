@@ -1,5 +1,5 @@
-"""audio_motion on the real clip 31.mp4 (tiny preset): the person starts from the shipped general ATCNet, which hears
-held-out speech better than an untrained network; the stored calibration gives the training frames the person's own
+"""audio_motion on the real clip 31.mp4 (tiny preset): the start gate keeps the general network or one from scratch, and
+the one kept hears held-out speech better than an untrained network; start=general is the shipped ATCNet as it is; the stored calibration gives the training frames the person's own
 spread; train_general → fine-tune really starts from the local general weights; a local general checkpoint of another
 config is refused, while the shipped one of another config falls back to training from scratch."""
 
@@ -17,7 +17,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import calibrate_atcnet, motion_sequences, network_config
 from phadtf_kedro.training.calibration import apply_calibration
-from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss
+from phadtf_kedro.training.motion import Sequences
 from tests.conftest import ROOT, run_session
 from tests.pipelines.conftest import finetune_run, load31
 
@@ -29,14 +29,13 @@ def _report(project):
     return json.loads((project / "data" / "08_reporting" / "31" / "audio_motion.json").read_text())
 
 
-def test_the_person_starts_from_the_shipped_general_atcnet(run31):
-    """No local general model: the person's ATCNet is the one shipped in phadtf_kedro/assets/ (finetune.steps 0), and
-    it hears held-out speech better than an untrained network with the person's own output statistics."""
+def test_the_start_gate_decides_and_the_network_beats_an_untrained_one(run31):
+    """31.mp4: the start gate scores both candidates on the training part's last 50 frames and keeps the better
+    mouth; whichever it keeps hears held-out speech better than an untrained network."""
     report = _report(run31)
-    assert report["start"] == f"general:{SHIPPED}" and report["heldout_frames"] == 307 and report["steps"] == 0
-    ours = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
-    shipped = load_file(ROOT / "src" / SHIPPED)
-    assert ours.keys() == shipped.keys() and all(torch.equal(ours[k], shipped[k]) for k in ours)
+    assert report["heldout_frames"] == 307
+    general, scratch = report["start_gate_general_mouth_corr"], report["start_gate_scratch_mouth_corr"]
+    assert report["start"] == ("scratch" if scratch > general else f"general:{SHIPPED}")
     motion = motion_sequences(load31(run31, "04_feature", "coefficients.npz"),
                               load31(run31, "04_feature", "mfcc_windows.npz"))
     from phadtf_kedro.datasets import ATCNetDataset
@@ -54,6 +53,19 @@ def test_the_person_starts_from_the_shipped_general_atcnet(run31):
 
     assert jaw_corr(trained) > 0.2 > abs(jaw_corr(untrained))
     assert abs(report["jaw_corr"] - jaw_corr(trained)) < 1e-4
+
+
+def test_start_general_is_the_shipped_atcnet_as_it_is(run31):
+    try:
+        run_session(run31, "audio_motion", env="tiny", person_id="31", audio_motion={"finetune": {"start": "general"}})
+        report = _report(run31)
+        assert report["start"] == f"general:{SHIPPED}" and report["steps"] == 0 and "start_gate_general_mouth_corr" \
+            not in report
+        ours = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
+        shipped = load_file(ROOT / "src" / SHIPPED)
+        assert ours.keys() == shipped.keys() and all(torch.equal(ours[k], shipped[k]) for k in ours)
+    finally:
+        run_session(run31, "audio_motion", env="tiny", person_id="31")  # leave the person as the other tests expect
 
 
 def test_calibration_gives_the_training_frames_the_persons_spread(run31):
@@ -81,7 +93,9 @@ def test_heldout_figures_and_baseline_are_logged(run31):
     for name in ("expression_mse", "pose_rmse_deg", "jaw_corr", "baseline_mean_expression_mse",
                  "baseline_mean_pose_rmse_deg", "heldout_loss", "from_general"):
         assert np.isfinite(run.data.metrics[f"audio_motion.{name}"]), name
-    assert run.data.tags["audio_motion.start"] == f"general:{SHIPPED}"
+    if run.data.tags["audio_motion.start"] == "scratch":
+        assert len(client.get_metric_history(run.info.run_id, "audio_motion.train.loss")) == 8  # a point per epoch
+    assert np.isfinite(run.data.metrics["audio_motion.start_gate_scratch_mouth_corr"])
 
 
 def test_general_then_finetune_uses_the_general_weights(run31):
@@ -91,24 +105,26 @@ def test_general_then_finetune_uses_the_general_weights(run31):
         report = json.loads((run31 / "data" / "08_reporting" / "general" / "train_general.json").read_text())
         assert report["persons"] == ["31"] and report["steps"] > 0
         # zero fine-tuning steps (the default): the person's network is exactly the local general one
-        run_session(run31, "audio_motion", env="tiny", person_id="31")
+        run_session(run31, "audio_motion", env="tiny", person_id="31", audio_motion={"finetune": {"start": "general"}})
         assert _report(run31)["start"].endswith("data/06_models/general/atcnet.safetensors")
         assert _report(run31)["from_general"] == 1.0
         ours = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
         theirs = load_file(general / "atcnet.safetensors")
         assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
         # and with steps it moves away from them, starting from there
-        run_session(run31, "audio_motion", env="tiny", person_id="31", audio_motion={"finetune": {"steps": 5}})
+        run_session(run31, "audio_motion", env="tiny", person_id="31",
+                    audio_motion={"finetune": {"start": "general", "steps": 5}})
         assert _report(run31)["steps"] == 5
         tuned = load_file(run31 / "data" / "06_models" / "31" / "atcnet.safetensors")
         assert not all(torch.equal(tuned[k], theirs[k]) for k in tuned)
         with pytest.raises(PhadtfError, match=r"general ATCNet has config .* this run's audio_motion.network is"):
             run_session(run31, "audio_motion", env="tiny", person_id="31",
-                        audio_motion={"network": {"lstm_hidden": 16}})
+                        audio_motion={"network": {"lstm_hidden": 16}, "finetune": {"start": "general"}})
     finally:
         shutil.rmtree(general, ignore_errors=True)
     # without a local one, a network config the shipped weights were not made for starts from scratch (e.g. paper)
-    run_session(run31, "audio_motion", env="tiny", person_id="31", audio_motion={"network": {"lstm_hidden": 16}})
+    run_session(run31, "audio_motion", env="tiny", person_id="31",
+                audio_motion={"network": {"lstm_hidden": 16}, "finetune": {"start": "general"}})
     assert _report(run31)["start"] == "scratch" and _report(run31)["steps"] > 0
     run_session(run31, "audio_motion", env="tiny", person_id="31")  # leave the person as the other tests expect
 

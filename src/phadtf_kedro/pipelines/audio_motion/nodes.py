@@ -24,6 +24,7 @@ from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
 from phadtf_kedro.training.calibration import fit_calibration, identity_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
+from phadtf_kedro.training.start_gate import choose_start
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,23 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
     fit, val = train_frames[:len(train_frames) - params["val_frames"]], train_frames[len(train_frames) - params["val_frames"]:]
     data = Sequences([motion["windows"][fit]], [motion["targets"][fit]])
     validation = Sequences([motion["windows"][val]], [motion["targets"][val]]) if len(val) else None
-    if atcnet_general is not None:  # a budget of `steps` (0: the general network as it is, calibrated per person)
-        model, start = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}"
-        cfg = config_from_params(TrainConfig, params, epochs=0)
-    else:  # `epochs` over the person's frames
-        torch.manual_seed(params["seed"])
-        model, start = ATCNet(config), "scratch"
-        model.set_target_stats(*data.stats())
-        cfg = config_from_params(TrainConfig, params, lr=params["lr_scratch"], steps=0)
-    log.info("ATCNet fine-tuning starts from %s (%s)", start,
-             f"{cfg.steps} steps" if atcnet_general is not None else f"{cfg.epochs} epochs")
+    general_cfg = config_from_params(TrainConfig, params, epochs=0)  # `steps` (0: the general network as it is)
+    scratch_cfg = config_from_params(TrainConfig, params, lr=params["lr_scratch"], steps=0)  # `epochs`
+    torch.manual_seed(params["seed"])
+    scratch = ATCNet(config)
+    scratch.set_target_stats(*data.stats())
+    choice, gate = (params["start"] if atcnet_general is not None else "scratch"), None
+    if choice == "auto":
+        gate = _start_gate(motion, atcnet_general, scratch, params["gate_frames"], general_cfg, scratch_cfg)
+        choice = gate["start"] if gate else "general"
+    if choice == "general":
+        model, start, cfg = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}", general_cfg
+    else:
+        model, start, cfg = scratch, "scratch", scratch_cfg
+    log.info("ATCNet for this person starts from %s (%s)%s", start,
+             f"{cfg.steps} steps" if choice == "general" else f"{cfg.epochs} epochs",
+             f"; start gate: mouth r general {gate['general_mouth_corr']:.3f}, scratch {gate['scratch_mouth_corr']:.3f}"
+             if gate else "")
     held = ~motion["train"]
     history: dict[str, list] = {}
 
@@ -93,8 +101,21 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
     model.trained_meta = {"start": start, "steps": result["steps"], "kept_epoch": result["kept_epoch"],
                           "train": asdict(cfg)}
     info = {"start": start, "resumed_from_step": result["resumed_from_step"], "steps": result["steps"],
-            "kept_epoch": result["kept_epoch"]}
+            "kept_epoch": result["kept_epoch"], "start_gate": gate}
     return model, {k: v for k, v in history.items() if v}, info
+
+
+def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int, general_cfg: TrainConfig,
+                scratch_cfg: TrainConfig) -> dict | None:
+    """The start gate (training/start_gate.py) on the last `gate_frames` training frames; None when the training part
+    is too short to hold them back."""
+    train_frames = np.flatnonzero(motion["train"])
+    if not 0 < gate_frames <= len(train_frames) - 4 * scratch_cfg.clip_frames:
+        return None
+    fit, held_back = train_frames[:-gate_frames], train_frames[-gate_frames:]
+    return choose_start(general, scratch, Sequences([motion["windows"][fit]], [motion["targets"][fit]]),
+                        motion["windows"][held_back], motion["targets"][held_back], motion["names"], general_cfg,
+                        scratch_cfg)
 
 
 def predict_motion(atcnet: ATCNet, motion: dict) -> dict[str, np.ndarray]:
@@ -133,7 +154,9 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
     baseline = motion_figures(mean, real, 52, jaw)
     cfg = config_from_params(TrainConfig, params)
     heldout = heldout_loss(atcnet, motion["windows"][held_out["frames"]], real, cfg)["loss"]
+    gate = training.get("start_gate") or {}
     figures = {**ours, "heldout_loss": heldout, "from_general": float(training["start"] != "scratch"),
+               **{f"start_gate_{k}": v for k, v in gate.items() if k != "start"},
                **{f"baseline_mean_{k}": v for k, v in baseline.items()}}
     if mlflow.active_run() is not None:
         mlflow.set_tag("audio_motion.start", training["start"])
