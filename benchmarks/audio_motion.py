@@ -45,11 +45,12 @@ def main() -> None:
         motion = nodes.motion_sequences(load_npz(feature / "coefficients.npz"), load_npz(feature / "mfcc_windows.npz"))
         print(f"video: {args.video}  training frames: {int(motion['train'].sum())}  "
               f"torch threads: {torch.get_num_threads()}")
-        for general in (shipped, None):
+        for i, general in enumerate((shipped, None)):  # the start gate, then scratch alone (no general network)
             start = time.perf_counter()
-            model, _, info = nodes.finetune_atcnet(motion, general, Path(tmp) / "resume.safetensors",
+            model, _, info = nodes.finetune_atcnet(motion, general, Path(tmp) / f"resume{i}.safetensors",
                                                    params["network"], params["finetune"])
-            print(f"per-person fine-tune ({info['steps']} steps from {info['start']}): "
+            gate = "with the start gate" if info["start_gate"] else "no general network"
+            print(f"per-person fine-tune, {gate} ({info['steps']} steps from {info['start']}): "
                   f"{time.perf_counter() - start:.1f} s")
     minute = torch.as_tensor(np.resize(motion["windows"], (1500, 28, 12)))
     model.predict(minute[:100])
