@@ -64,13 +64,13 @@ def person_params(entry: object) -> dict[str, object]:
     return {"person_id": str(person), **extra}
 
 
-def person_runs(pipelines: str, params: dict) -> list[list[str]]:
-    """The `kedro` arguments of `pipelines` for every person of the run's configuration."""
+def person_runs(pipelines: str, params: dict, extra: dict[str, object] | None = None) -> list[list[str]]:
+    """The `kedro` arguments of `pipelines` for every person of the run's configuration (plus `extra` parameters)."""
     persons = [person_params(p) for p in params["persons"]]
     ids = [p["person_id"] for p in persons]
     if len(set(ids)) != len(ids):
         raise ValueError(f"persons {ids}: each person once (two runs of one person would share its folders)")
-    return [kedro_args(pipelines, params["env"], p) for p in persons]
+    return [kedro_args(pipelines, params["env"], {**p, **(extra or {})}) for p in persons]
 
 
 def run_kedro(task_id: str, args, mapped: bool = False, program: str = "kedro", **kwargs):
@@ -133,9 +133,10 @@ with DAG(
         return ["-m", "phadtf_kedro.scaleout.experiment"] + ([f"--env={params['env']}"] if params["env"] else [])
 
     @task
-    def person_args(pipelines: str, params=None) -> list[list[str]]:
-        """One `kedro` argument list per person (the list dynamic task mapping expands)."""
-        return person_runs(pipelines, params)
+    def person_args(pipelines: str, start: str = "", params=None) -> list[list[str]]:
+        """One `kedro` argument list per person (the list dynamic task mapping expands); `start` forces where the
+        person's ATCNet starts (refinetune: the new general model, past the start gate)."""
+        return person_runs(pipelines, params, {"audio_motion.finetune.start": start} if start else None)
 
     @task
     def general_args(params=None) -> list[str]:
@@ -149,6 +150,6 @@ with DAG(
     finetune = run_kedro("finetune", person_args.override(task_id="finetune_args")("finetune"), mapped=True,
                          max_active_tis_per_dag=PARALLEL)
     general = run_kedro("train_general", general_args())
-    again = run_kedro("refinetune", person_args.override(task_id="refinetune_args")("audio_motion,evaluation"),
+    again = run_kedro("refinetune", person_args.override(task_id="refinetune_args")("audio_motion,evaluation", "general"),
                       mapped=True, max_active_tis_per_dag=PARALLEL)
     experiment >> finetune >> general >> refinetune_wanted() >> again

@@ -39,8 +39,9 @@ def test_one_process_and_run_per_person_in_parallel(dag_run):
     for person, run in runs.items():
         assert run.info.status == "FINISHED" and run.info.run_name == f"finetune · {person}"
         assert run.data.params["person_id"] == person
-        # no local general model yet: the one shipped with the package
-        assert run.data.tags["audio_motion.start"] == "general:phadtf_kedro/assets/atcnet_general.safetensors"
+        # no local general model yet: the start gate chose the shipped one or scratch
+        assert run.data.tags["audio_motion.start"] in ("scratch",
+                                                       "general:phadtf_kedro/assets/atcnet_general.safetensors")
     assert len({run.data.tags["pid"] for run in runs.values()}) == 2  # one process each
 
 
