@@ -3,7 +3,7 @@ person preprocessed and reconstructed locally.
 
 PHADTF trained this mapping on LRW and never released the recipe; here it is the clips under `corpus` (by default
 `data/01_raw/corpus`; the shipped weights come from `../shared/data/corpus`, see the report's manifest) minus the
-speakers in `corpus.exclude` (the evaluation's identities and the validation speakers), plus whatever persons exist
+clips in `corpus.exclude` (the evaluation's identities and the validation speakers), plus whatever persons exist
 under data/04_feature. Of a local person only the training frames are used, so their held-out frames stay unseen when
 the general model is fine-tuned and evaluated on them.
 """
@@ -20,9 +20,9 @@ import numpy as np
 import torch
 
 from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
-from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.corpus import clip_motion
 from phadtf_kedro.training.distributed import spawn_train
@@ -46,11 +46,10 @@ def corpus_motion(corpus_videos: dict[str, Callable], landmarker: str | None,
 
 def general_sequences(corpus: dict[str, dict], all_coefficients: dict[str, Callable],
                       all_mfcc_windows: dict[str, Callable], params: dict[str, Any]) -> dict[str, Any]:
-    """One training sequence per corpus clip and per local person (not excluded) with coefficients and MFCC
-    windows."""
+    """One training sequence per corpus clip and per local person with coefficients and MFCC windows (`exclude` is
+    about corpus clips: of a local person only the training frames are used in any case)."""
     clips = sorted(corpus)
-    persons = sorted((set(all_coefficients) & set(all_mfcc_windows)) - set(params["corpus"]["exclude"]))
-    persons = persons if params["local_persons"] else []
+    persons = sorted(set(all_coefficients) & set(all_mfcc_windows)) if params["local_persons"] else []
     if not clips and not persons:
         raise PhadtfError("train_general: no corpus clip (--params corpus=DIR of talking-head .mp4 clips) and no local "
                           "person with coefficients.npz and mfcc_windows.npz (run finetune for one first)")
