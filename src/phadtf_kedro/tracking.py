@@ -164,11 +164,12 @@ def node_stages(registered: Mapping[str, Any], order: Iterable[str], nodes: Iter
 
 
 def train_general_persons(catalog: Any) -> list[str] | None:
-    """The persons train_general will learn from (both partitions present, as its first node takes them)."""
+    """The local persons train_general will learn from (both partitions present, as its first node takes them); None
+    when there are none (the partitions load as {} then; the corpus clips are counted in the run's report)."""
     from kedro.io import DatasetError
 
     try:
-        return sorted(set(catalog.load("all_coefficients")) & set(catalog.load("all_mfcc_windows")))
+        return sorted(set(catalog.load("all_coefficients")) & set(catalog.load("all_mfcc_windows"))) or None
     except (DatasetError, KeyError):
         return None
 
