@@ -13,11 +13,14 @@ from tests.conftest import kill_mid_training
 TINY = ATCNetConfig(conv_channels=(4, 8, 8, 8, 16), fc=(32, 32), lstm_hidden=32, lstm_layers=2, dropout=0.3)
 CFG = TrainConfig(epochs=8, lr=1e-3, clip_stride=2, checkpoint_every=3, batch_size=8)
 
+# by epochs, and by an exact step budget on a cosine schedule (the lr is a function of the step, so it resumes too)
+STEPS = TrainConfig(steps=23, lr=1e-3, lr_schedule="cosine", clip_stride=2, checkpoint_every=3, batch_size=8)
+
 SCRIPT = """
-import sys, numpy as np, torch
-from tests.training.test_resume import TINY, CFG, data, fresh
+import sys
+from tests.training.test_resume import {cfg} as CFG, data, fresh
 from phadtf_kedro.training.motion import train
-train(fresh(), data(), CFG, sys.argv[1], {"test": 1}, on_epoch=lambda e, l: __import__("time").sleep(0.4))
+train(fresh(), data(), CFG, sys.argv[1], {{"test": 1}}, on_epoch=lambda e, l: __import__("time").sleep(0.4))
 """
 
 
@@ -37,14 +40,16 @@ def fresh() -> ATCNet:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("name, min_epoch", [("CFG", 2), ("STEPS", 1)])
+def test_kill_9_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path, name, min_epoch):
+    cfg = {"CFG": CFG, "STEPS": STEPS}[name]
     reference = fresh()
-    done = train(reference, data(), CFG, tmp_path / "reference.safetensors", {"test": 1})
+    done = train(reference, data(), cfg, tmp_path / "reference.safetensors", {"test": 1})
     path = tmp_path / "resume.safetensors"
-    stopped = kill_mid_training(SCRIPT, path, min_epoch=2)
+    stopped = kill_mid_training(SCRIPT.format(cfg=name), path, min_epoch=min_epoch)
     assert 0 < stopped["step"] < done["steps"], "killed too late to test resuming"
     resumed = fresh()
-    result = train(resumed, data(), CFG, path, {"test": 1})
+    result = train(resumed, data(), cfg, path, {"test": 1})
     assert result["resumed_from_step"] == stopped["step"] and result["steps"] == done["steps"]
     for (name, a), b in zip(reference.state_dict().items(), resumed.state_dict().values()):
         torch.testing.assert_close(a, b, msg=name)

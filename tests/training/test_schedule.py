@@ -1,5 +1,5 @@
-"""Training by a step budget with a cosine learning-rate schedule (resumable exactly after kill -9), and the velocity
-term that rewards a prediction for moving when the real face moves."""
+"""Training by a step budget with a cosine learning-rate schedule (its kill -9 resume is in test_resume.py), and the
+velocity term that rewards a prediction for moving when the real face moves."""
 
 import numpy as np
 import pytest
@@ -7,18 +7,7 @@ import torch
 
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.training.motion import TrainConfig, motion_loss, train
-from tests.conftest import kill_mid_training
-from tests.training.test_resume import TINY, data, fresh
-
-STEPS = TrainConfig(steps=23, lr=1e-3, lr_schedule="cosine", clip_stride=2, checkpoint_every=3, batch_size=8)
-
-SCRIPT = """
-import sys
-from tests.training.test_schedule import STEPS
-from tests.training.test_resume import data, fresh
-from phadtf_kedro.training.motion import train
-train(fresh(), data(), STEPS, sys.argv[1], {"test": 2}, on_epoch=lambda e, l: __import__("time").sleep(0.4))
-"""
+from tests.training.test_resume import STEPS, TINY, data, fresh
 
 
 def test_cosine_schedule_falls_from_lr_to_a_hundredth():
@@ -36,20 +25,6 @@ def test_a_step_budget_is_exact_even_mid_epoch(tmp_path):
     assert 23 % -(-clips // 8) != 0
     result = train(fresh(), data(), STEPS, tmp_path / "ck.safetensors", {})
     assert result["steps"] == 23
-
-
-@pytest.mark.slow
-def test_kill_9_mid_schedule_then_resume_matches_an_uninterrupted_run(tmp_path):
-    reference = fresh()
-    done = train(reference, data(), STEPS, tmp_path / "reference.safetensors", {"test": 2})
-    path = tmp_path / "resume.safetensors"
-    stopped = kill_mid_training(SCRIPT, path, min_epoch=1)
-    assert 0 < stopped["step"] < done["steps"], "killed too late to test resuming"
-    resumed = fresh()
-    result = train(resumed, data(), STEPS, path, {"test": 2})
-    assert result["resumed_from_step"] == stopped["step"] and result["steps"] == done["steps"] == 23
-    for (name, a), b in zip(reference.state_dict().items(), resumed.state_dict().values()):
-        torch.testing.assert_close(a, b, msg=name)
 
 
 def test_velocity_term_penalises_a_still_prediction_of_a_moving_face():
