@@ -27,11 +27,12 @@ from bench import SHARED_DATA, base_params
 from phadtf_kedro.datasets import ATCNetDataset
 from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.pipelines.audio_motion.nodes import network_config
+from phadtf_kedro.pipelines.train_general.nodes import corpus_motion, general_sequences, train_general_atcnet
 from phadtf_kedro.training.calibration import apply_calibration, fit_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.corpus import clip_motion
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
+from phadtf_kedro.video.ffmpeg import VideoFile
 
 VALIDATION = ("vox2_741400104", "vox2_741400163", "vox2_00015")
 # (name, steps, lr, trainable): "none" is the general network as it is; "scratch" ignores it (finetune.epochs)
@@ -49,17 +50,16 @@ def figures(predicted: np.ndarray, real: np.ndarray) -> str:
 
 
 def train_general(corpus: Path, landmarker: Path, exclude: set[str]) -> ATCNet:
+    """The general ATCNet as `kedro run --pipelines=train_general` makes it (its nodes, conf/base, no local person)."""
     params, network = base_params("train_general"), base_params("audio_motion")["network"]
-    clips = sorted(p for p in corpus.glob("*.mp4") if p.stem not in exclude)
-    motion = [clip_motion(p, landmarker) for p in clips]
-    data = Sequences([m["windows"] for m in motion], [m["targets"] for m in motion])
-    torch.manual_seed(params["seed"])
-    model = ATCNet(network_config(network))
-    model.set_target_stats(*data.stats())
+    videos = {p.stem: (lambda p=p: VideoFile(str(p), 25.0)) for p in corpus.glob("*.mp4")}
+    motion, manifest = corpus_motion(videos, str(landmarker), {**params["corpus"], "exclude": sorted(exclude)})
+    sequences = general_sequences(motion, {}, {}, params)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        result = train(model, data, config_from_params(TrainConfig, params), Path(tmp) / "general.safetensors")
-    print(f"general ATCNet: {len(clips)} clips, {sum(len(w) for w in data.windows)} frames, {result['steps']} steps "
+        model, _, report = train_general_atcnet(sequences, manifest, Path(tmp) / "general.safetensors", network,
+                                                params)
+    print(f"general ATCNet: {len(report['clips'])} clips, {report['frames']} frames, {report['steps']} steps "
           f"in {time.perf_counter() - start:.0f} s")
     return model
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from phadtf_kedro.metrics.sync import correlation
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
@@ -27,11 +28,7 @@ MOUTH_OPENING = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthU
 def mouth_correlation(predicted: np.ndarray, real: np.ndarray, names: Sequence[str]) -> float:
     """Mean Pearson correlation of the mouth-opening blendshapes (a still prediction counts 0)."""
     columns = [list(names).index(f"expression/{n}") for n in MOUTH_OPENING]
-    values = []
-    for c in columns:
-        p, r = predicted[:, c], real[:, c]
-        values.append(float(np.corrcoef(p, r)[0, 1]) if p.std() > 1e-9 and r.std() > 1e-9 else 0.0)
-    return float(np.mean(values))
+    return float(np.mean([correlation(predicted[:, c], real[:, c]) for c in columns]))
 
 
 def choose_start(general: ATCNet, scratch: ATCNet, fit: Sequences, windows: np.ndarray, targets: np.ndarray,
