@@ -74,3 +74,21 @@ def test_beats_of_a_nodding_head_align_with_onsets_and_a_still_head_has_none():
     assert beat_align(onsets + 10, beats) < 0.1  # onsets halfway between beats
     still = np.radians(RNG.normal(0, 0.005, (400, 3)))  # tracker noise only
     assert len(motion_beats(still)) == 0 and beat_align(onsets, motion_beats(still)) == 0.0
+
+
+def test_a_video_frame_shown_with_its_own_head_is_as_sharp_as_itself():
+    """Sharpness is measured inside the shown head's face hull: a real frame whose head sits elsewhere than the real
+    held-out head (`static`, `replay`, a matched background) scores its own sharpness, not that of hair or room."""
+    from phadtf_kedro.evaluation.frames import RowCutter
+
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    face = cv2.GaussianBlur(RNG.uniform(0, 255, (80, 80, 3)).astype(np.uint8), (0, 0), 0.7)
+    frame[40:120, 200:280] = face  # the shown head's face: textured; everything else is flat
+    circle = np.stack([np.cos(a := np.linspace(0, 2 * np.pi, 24, endpoint=False)), np.sin(a)], 1) * 30
+    # frame 0: the shown head, centred in its box; frame 1: the real head, off-centre in its box (turned, say)
+    landmarks = np.stack([circle + (240, 80), circle + (45, 125)])
+    boxes = np.array([[180, 20, 120], [20, 100, 120]])
+    cutter = RowCutter(np.array([1]), {"crop_boxes": boxes, "landmarks": landmarks}, 64)
+    _, shown = cutter.cut(0, frame, head_frame=0)
+    _, own = RowCutter(np.array([0]), {"crop_boxes": boxes, "landmarks": landmarks}, 64).cut(0, frame, 0)
+    assert shown == pytest.approx(own) and shown > 100

@@ -3,9 +3,11 @@ into their background frame, as `generate` writes them), then cut the same way f
 
 Two cuts per frame: the row's face box resampled to `size`² (PSNR, SSIM and the tracker that gives LMD, mouth and pose
 figures all work there) and the same box at the real face's native size, where sharpness (variance of the Laplacian
-inside the real face's landmark hull) is measured — the resolution of the video itself, not the GAN's.
+inside the face's landmark hull) is measured — the resolution of the video itself, not the GAN's.
 Each row's box is that of the video frame its head comes from (the background frame for generated rows), so every
-row's face sits in its crop the way the real face sits in the real crop.
+row's face sits in its crop the way the real face sits in the real crop. The sharpness hull is that frame's too: a
+hull taken from the real frame would, on a head turned elsewhere, cover hair, edges or room instead of the face, and
+score a frame of the video itself (`static`, `replay`) at 0.8 of the video's sharpness.
 """
 
 from __future__ import annotations
@@ -37,17 +39,17 @@ class RowCutter:
 
     def __init__(self, held: np.ndarray, face_tracks: dict[str, np.ndarray], size: int):
         self.boxes = face_tracks["crop_boxes"]
+        self.landmarks = face_tracks["landmarks"]
         self.size = size
-        self.real_boxes = self.boxes[held]
-        self.native = [int(b[2]) for b in self.real_boxes]
-        self.masks = [hull_mask(to_crop_coords(face_tracks["landmarks"][f], crop_affine(tuple(box), side)), side)
-                      for f, box, side in zip(held, self.real_boxes, self.native)]
+        self.native = [int(b[2]) for b in self.boxes[held]]
 
     def cut(self, t: int, frame: np.ndarray, head_frame: int) -> tuple[np.ndarray, float]:
-        """Held-out position t of a row showing `frame` (full resolution) with the head of video frame `head_frame`."""
+        """Held-out position t of a row showing `frame` (full resolution) with the head of video frame `head_frame`:
+        the `size`² crop, and the sharpness inside that head's face hull at the real face's native size."""
         box = tuple(int(v) for v in self.boxes[head_frame])
-        native = cut_crop(frame, box, self.native[t])
-        return cut_crop(frame, box, self.size), laplacian_variance(native, self.masks[t])
+        side = self.native[t]
+        mask = hull_mask(to_crop_coords(self.landmarks[head_frame], crop_affine(box, side)), side)
+        return cut_crop(frame, box, self.size), laplacian_variance(cut_crop(frame, box, side), mask)
 
     def collect(self, items: Iterator[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
         crops, sharpness = [], []

@@ -2,7 +2,7 @@
 
 Image: `psnr` (MSE pooled over all frames), `psnr_per_frame` (PSNR per frame, averaged, as papers report it),
 `psnr_face` (pooled, inside the real face's landmark hull), `ssim`, `sharpness_ratio` (variance of the Laplacian
-inside the real face's hull at the video's resolution, generated ÷ real). Mouth: `lmd`, `mouth_corr` (Pearson of the
+inside each row's own face hull at the video's resolution, generated ÷ real). Mouth: `lmd`, `mouth_corr` (Pearson of the
 inner-lip gap ÷ inter-ocular distance, row vs real, frame by frame), `mouth_std_ratio`, the sync proxy
 (`sync_lag_frames`, `sync_corr`: mouth against the 1–3 kHz speech envelope). Head (angles from the same tracker on
 every row's crops, so every row's pose is measured the same way): `pose_rmse_deg`, `pose_std_ratio`, `hs`,
