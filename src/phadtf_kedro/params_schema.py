@@ -99,6 +99,7 @@ RULES: dict[str, Any] = {
     "refinement.network.size": _int(16),
     "refinement.network.threshold": _float(ge=-1, le=1),
     "refinement.network.margin": NON_NEGATIVE,
+    "refinement.train": Literal["auto", "always"],  # synthesis/gate.py: train the GAN only where generate uses it
     "refinement.training.epochs": INDEX,  # 0: keep the initial (or general) weights, as tests and benchmarks do
     "refinement.training.lr": POSITIVE,
     "refinement.training.beta1": BETA,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from phadtf_kedro.metrics.image import mean_ssim, psnr
-from phadtf_kedro.synthesis.stream import with_correction
+from phadtf_kedro.synthesis.stream import refiner_used, with_correction
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 
@@ -43,3 +43,20 @@ def decide(refined: np.ndarray, blended: np.ndarray, real: np.ndarray) -> dict[s
         f" on {len(real)} validation frames: PSNR {figures['refined_psnr']:.2f} vs {figures['blended_psnr']:.2f} dB, "
         f"SSIM {figures['refined_ssim']:.3f} vs {figures['blended_ssim']:.3f}")
     return {"path": "refined" if wins else "blended", "reason": verdict, "frames": int(len(real)), **figures}
+
+
+TRAIN_MODES = ("auto", "always")
+
+
+def gan_trained(train: str, generate: dict) -> bool:
+    """`always`: the GAN is trained whatever the path; `auto`: only where `generate`'s path can use it."""
+    if train not in TRAIN_MODES:
+        raise ValueError(f"refinement.train is {train!r}: expected one of {TRAIN_MODES}")
+    return train == "always" or refiner_used(generate)
+
+
+def untrained(generate: dict) -> dict[str, Any]:
+    """The gate's record when the GAN was not trained: the blended path, and why."""
+    return {"path": "blended", "frames": 0, "trained": False,
+            "reason": f"not trained: generate.lower_face is {generate['lower_face']!r}, the video's own lower face "
+                      "moved to the new expression, which no refiner touches (refinement.train: always trains it)"}

@@ -153,8 +153,11 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"])
 
 
+def refiner_used(generate: dict) -> bool:
+    """Whether `generate`'s path can use the GAN at all: not where the lower face is the video's own pixels, warped."""
+    return not (generate["paste_region"] == "lower_face" and generate["lower_face"] == "warp")
+
+
 def chosen_path(refinement_gate: dict, generate: dict) -> str:
     """The path a person's frames take: the gate's verdict, or `blended` where the lower face is warped real pixels."""
-    if generate["paste_region"] == "lower_face" and generate["lower_face"] == "warp":
-        return "blended"
-    return str(refinement_gate["path"])
+    return str(refinement_gate["path"]) if refiner_used(generate) else "blended"
