@@ -2,8 +2,10 @@
 into their background frame, as `generate` writes them), then cut the same way for every row.
 
 Two cuts per frame: the row's face box resampled to `size`² (PSNR, SSIM and the tracker that gives LMD, mouth and pose
-figures all work there) and the same box at the real face's native size, where sharpness (variance of the Laplacian
-inside the face's landmark hull) is measured — the resolution of the video itself, not the GAN's.
+figures all work there) and the same box at its own size, where sharpness (variance of the Laplacian inside the
+face's landmark hull) is measured on the frame's pixels as they are — the resolution of the video itself, not the
+GAN's. Any resampling there, even 531 → 530 px, halves the Laplacian's variance: an earlier version cut every row at
+the real box's side and so scored a frame of the video itself at 0.5 of its own sharpness whenever the sides differed.
 Each row's box is that of the video frame its head comes from (the background frame for generated rows), so every
 row's face sits in its crop the way the real face sits in the real crop. The sharpness hull is that frame's too: a
 hull taken from the real frame would, on a head turned elsewhere, cover hair, edges or room instead of the face, and
@@ -37,24 +39,23 @@ def hull_mask(points: np.ndarray, size: int) -> np.ndarray:
 class RowCutter:
     """Cuts frames the same way for every row and keeps the `size`² crops and the per-frame sharpness."""
 
-    def __init__(self, held: np.ndarray, face_tracks: dict[str, np.ndarray], size: int):
+    def __init__(self, face_tracks: dict[str, np.ndarray], size: int):
         self.boxes = face_tracks["crop_boxes"]
         self.landmarks = face_tracks["landmarks"]
         self.size = size
-        self.native = [int(b[2]) for b in self.boxes[held]]
 
-    def cut(self, t: int, frame: np.ndarray, head_frame: int) -> tuple[np.ndarray, float]:
-        """Held-out position t of a row showing `frame` (full resolution) with the head of video frame `head_frame`:
-        the `size`² crop, and the sharpness inside that head's face hull at the real face's native size."""
+    def cut(self, frame: np.ndarray, head_frame: int) -> tuple[np.ndarray, float]:
+        """A row's `frame` (full resolution) showing the head of video frame `head_frame`:
+        the `size`² crop, and the sharpness inside that head's face hull on the frame's own pixels."""
         box = tuple(int(v) for v in self.boxes[head_frame])
-        side = self.native[t]
+        side = box[2]
         mask = hull_mask(to_crop_coords(self.landmarks[head_frame], crop_affine(box, side)), side)
         return cut_crop(frame, box, self.size), laplacian_variance(cut_crop(frame, box, side), mask)
 
     def collect(self, items: Iterator[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
         crops, sharpness = [], []
-        for t, (frame, head) in enumerate(items):
-            crop, sharp = self.cut(t, frame, head)
+        for frame, head in items:
+            crop, sharp = self.cut(frame, head)
             crops.append(crop)
             sharpness.append(sharp)
         return np.stack(crops), np.array(sharpness, np.float64)
@@ -86,7 +87,7 @@ def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.nd
             box = cutter.boxes[f.background]
             for kind in kinds:
                 full = paste_back(getattr(f, kind), f.region, background, box, generate["seamless"])
-                crop, sharp = cutter.cut(f.index, full, f.background)
+                crop, sharp = cutter.cut(full, f.background)
                 out.setdefault(names[kind], []).append(crop)
                 out.setdefault(f"sharpness.{names[kind]}", []).append(sharp)
     return {k: np.stack(v) if not k.startswith("sharpness.") else np.array(v, np.float64) for k, v in out.items()}
@@ -95,7 +96,7 @@ def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.nd
 def row_frames(synth: Synthesizer, video: VideoFile, plan: dict[str, np.ndarray], face_tracks: dict[str, np.ndarray],
                size: int, generate: dict[str, Any]) -> dict[str, np.ndarray]:
     """`<row>`: (T, size, size, 3) uint8 crops and `sharpness.<row>`: (T,) per-frame sharpness, for every row."""
-    cutter = RowCutter(plan["frames"], face_tracks, size)
+    cutter = RowCutter(face_tracks, size)
     # every training frame any row shows, decoded once (the held-out frames are streamed by video_rows)
     shown = [plan[f"{row}.background"] for row in ("ours", "ours_real_pose", "mismatched")]
     training = background_frames(video, np.concatenate([*shown, plan["static.frame"], plan["replay.frame"]]))
