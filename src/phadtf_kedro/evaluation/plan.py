@@ -4,7 +4,9 @@
   configured pose handling, pose-matched backgrounds, render → blend → refine → paste-back into the full frame.
 - `blended`: the same frames without the GAN (the blended crop is pasted back), so refinement's share is measured.
 - `ours_real_pose`: ours' expression (ATCNet's, as generation uses it) with the real (tracked) head pose, to
-  isolate image quality from pose.
+  isolate image quality from pose. The real track is handled as generation handles a pose track: with `pose_source:
+  matched` it chooses the backgrounds and every frame takes its background's pose, as in `ours`. (Rendering the real
+  pose onto a background of another pose made the warped lower face tear at the seam and the jaw line double.)
 - `mismatched`: `ours` driven by another stretch of the person's speech (the training part's audio from its start,
   looped if shorter):
   a control — mouth metrics against the real held-out video must collapse toward 0 here.
@@ -47,7 +49,7 @@ def audio_span(audio: Audio, start_frame: int, n_frames: int) -> Audio:
 def row_plans(held: np.ndarray, face_coefficients: dict[str, np.ndarray], audio_16k: Audio,
               motion_from_audio: Callable[[Audio], dict[str, np.ndarray]],
               plan_from_motion: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]],
-              blending: dict[str, Any]) -> dict[str, np.ndarray]:
+              blending: dict[str, Any], reassign: bool = True) -> dict[str, np.ndarray]:
     """Per row: what each held-out frame shows. Keys `<row>.coefficients` / `<row>.background` for the synthesized
     rows, `<row>.frame` (the video frame shown) for static, replay and real, `ours.predicted` (ATCNet's output)."""
     n = len(held)
@@ -57,7 +59,8 @@ def row_plans(held: np.ndarray, face_coefficients: dict[str, np.ndarray], audio_
     coeffs = face_coefficients["coefficients"]
     plans = {"ours": plan_from_motion(ours_motion), "mismatched": plan_from_motion(other_motion)}
     plans["ours_real_pose"] = plan_frames(plans["ours"]["coefficients"][:, EXPRESSION], coeffs[held][:, POSE],
-                                          face_coefficients, blending["search_window"], blending["hanning_taps"])
+                                          face_coefficients, blending["search_window"], blending["hanning_taps"],
+                                          reassign=reassign)
     train = training_frames(face_coefficients)
     out = {f"{row}.{key}": plan[key] for row, plan in plans.items() for key in ("coefficients", "background")}
     out.update({"frames": held, "ours.predicted": ours_motion["predicted"],

@@ -37,7 +37,8 @@ def evaluation_plan(atcnet: ATCNet, atcnet_calibration: dict[str, np.ndarray], f
         return {"frames": held}
     return row_plans(held, face_coefficients, audio_16k, lambda audio: driven_motion(atcnet, audio),
                      lambda motion: plan_generation(motion, face_coefficients, atcnet_calibration, generation,
-                                                    blending), blending)
+                                                    blending), blending,
+                     reassign=generation["pose_source"] == "matched")
 
 
 def evaluation_frames(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
