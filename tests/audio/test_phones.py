@@ -4,14 +4,12 @@ silence where nobody speaks, and speech decoded to phones on real recordings."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.audio.phones import PAD_ROWS, PHONES, phone_rows, phone_windows, with_phones
 from phadtf_kedro.video.ffmpeg import read_audio
 from tests.conftest import VIDEO_31, shared
 
-pytest.importorskip("pocketsphinx")
 SIL, NOISE = PHONES.index("SIL"), PHONES.index("NOISE")
 
 
