@@ -12,10 +12,9 @@ stage then records the blended path, refines nothing and reports the blended fra
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
-
-import logging
 
 import mlflow
 import numpy as np
