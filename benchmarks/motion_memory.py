@@ -1,4 +1,5 @@
-"""Peak memory of generate's audio → motion step (`driven_motion`: MFCC windows, then ATCNet) against the audio's length.
+"""Peak memory of generate's audio → motion step (`driven_motion`: MFCC windows, then ATCNet and the expression
+ridge) against the audio's length.
 
 Each duration runs in a fresh process: real speech (obama_weekly_13s.wav, repeated) is turned into ATCNet's expression
 and pose with the `small` network of conf/base (random weights: memory depends on the network's size, not on what it
@@ -27,6 +28,8 @@ import numpy as np, soundfile as sf, torch
 sys.path.insert(0, {root!r})
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+from phadtf_kedro.datasets import NpzDataset
+from phadtf_kedro.models.ridge_expression import fit_ridge
 from phadtf_kedro.pipelines.generate.nodes import driven_motion
 torch.set_num_threads(2)
 speech, rate = sf.read({speech!r}, dtype="float32")
@@ -36,8 +39,9 @@ n = int({minutes} * 60 * rate)
 samples = np.resize(speech, n).astype(np.float32)
 torch.manual_seed(0)
 net = ATCNet(ATCNetConfig.from_dict({network!r})).eval()
+ridge = fit_ridge(NpzDataset("none.npz", packaged="ridge_general.npz").load(), 5000.0, 3)  # the shipped statistics
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-motion = driven_motion(net, Audio(samples, rate))
+motion = driven_motion(net, ridge, Audio(samples, rate))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"frames": len(motion["predicted"]), "before_mb": before / 1024, "peak_mb": peak / 1024}}))
 """

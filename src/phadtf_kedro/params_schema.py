@@ -79,6 +79,12 @@ RULES: dict[str, Any] = {
     "audio_motion.finetune.val_frames": INDEX,
     "audio_motion.generation.pose_amplitude": NON_NEGATIVE,
     "audio_motion.generation.pose_source": Literal["matched", "predicted", "reference"],
+    "audio_motion.expression.model": Literal["ridge", "atcnet"],  # models/ridge_expression.py or ATCNet's output
+    "audio_motion.expression.rows": Annotated[list[Annotated[int, Field(strict=True, ge=0, le=28)]],
+                                              Field(min_length=2, max_length=2)],
+    "audio_motion.expression.alpha": POSITIVE,
+    "audio_motion.expression.own_weight": NON_NEGATIVE,
+    "audio_motion.expression.smooth": COUNT,
     "audio_motion.calibration.enabled": bool,
     "audio_motion.calibration.max_gain": _float(ge=1),
     "audio_motion.calibration.outputs": list[Literal["expression", "pose"]],

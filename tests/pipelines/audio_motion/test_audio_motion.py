@@ -138,6 +138,6 @@ def test_calibration_switched_off_changes_nothing():
     names = [f"expression/e{i}" for i in range(52)] + [f"pose/p{i}" for i in range(6)]
     motion = {"train": np.arange(30) < 20, "windows": np.zeros((30, 28, 12), np.float32), "names": names,
               "targets": np.random.default_rng(0).normal(size=(30, 58)).astype(np.float32)}
-    calibration = calibrate_atcnet(None, motion, {"enabled": False, "max_gain": 8.0, "outputs": ["expression"]})
+    calibration = calibrate_atcnet(None, {"model": np.array("atcnet")}, motion, {"enabled": False, "max_gain": 8.0, "outputs": ["expression"]})
     predicted = np.random.default_rng(1).normal(size=(7, 58))
     np.testing.assert_array_equal(apply_calibration(predicted, calibration), predicted)

@@ -21,6 +21,8 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
 from phadtf_kedro.metrics.motion import motion_figures
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
+from phadtf_kedro.models.ridge_expression import (STATISTICS, add_statistics, fit_ridge, ridge_statistics,
+                                                  with_ridge_expression)
 from phadtf_kedro.training.calibration import fit_calibration, identity_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
@@ -118,24 +120,44 @@ def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int
                         scratch_cfg)
 
 
-def predict_motion(atcnet: ATCNet, motion: dict) -> dict[str, np.ndarray]:
+def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], params: dict[str, Any]) -> dict:
+    """The person's mouth model (models/ridge_expression.py): the corpus' statistics plus the person's training
+    frames (weighted `own_weight`), solved once. With `model: atcnet`, a marker that keeps ATCNet's expression."""
+    if params["model"] != "ridge":
+        return {"model": np.array("atcnet")}
+    if list(ridge_general["rows"]) != list(params["rows"]):
+        raise PhadtfError(f"ridge_general: statistics of MFCC rows {list(ridge_general['rows'])}, this run's "
+                          f"audio_motion.expression.rows is {list(params['rows'])}; run `kedro run "
+                          "--pipelines=train_general` with these rows")
+    stats = {k: ridge_general[k] for k in (*STATISTICS, "rows")}
+    train = motion["train"]
+    if train.any() and params["own_weight"] > 0:
+        own = ridge_statistics([motion["windows"][train]], [motion["targets"][train][:, EXPRESSION]], params["rows"],
+                               params["own_weight"])
+        stats = add_statistics(stats, own)
+    return fit_ridge(stats, params["alpha"], params["smooth"])
+
+
+def predict_motion(atcnet: ATCNet, expression_ridge: dict, motion: dict) -> dict[str, np.ndarray]:
     """Expression and pose for the held-out frames, driven by their own audio (one utterance from 12 s to the end)."""
     held = ~motion["train"]
     if not held.any():  # a video of train_seconds or less: nothing held out
         return {"predicted": np.zeros((0, motion["targets"].shape[1]), np.float32), "frames": np.zeros(0, np.int32),
                 "names": np.array(motion["names"])}
     predicted = atcnet.predict(torch.as_tensor(motion["windows"][held])).numpy()
+    predicted = with_ridge_expression(predicted, expression_ridge, motion["windows"][held])
     return {"predicted": predicted.astype(np.float32), "frames": np.flatnonzero(held).astype(np.int32),
             "names": np.array(motion["names"])}
 
 
-def calibrate_atcnet(atcnet: ATCNet, motion: dict, params: dict[str, Any]) -> dict:
+def calibrate_atcnet(atcnet: ATCNet, expression_ridge: dict, motion: dict, params: dict[str, Any]) -> dict:
     """Per-output amplitude calibration on the training frames, predicted as one utterance like generation does
     (`training/calibration.py`); generation applies it. Switched off (`enabled: false`) it is the identity."""
     train = np.flatnonzero(motion["train"])
     if not params["enabled"] or len(train) < 2:
         return identity_calibration(motion["names"])
     predicted = atcnet.predict(torch.as_tensor(motion["windows"][train])).numpy()
+    predicted = with_ridge_expression(predicted, expression_ridge, motion["windows"][train])
     return fit_calibration(predicted, motion["targets"][train], motion["names"], params["max_gain"], params["outputs"])
 
 

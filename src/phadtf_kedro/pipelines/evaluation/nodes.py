@@ -28,14 +28,15 @@ from phadtf_kedro.models.refinement_gan import RefinementGAN
 from phadtf_kedro.video.ffmpeg import VideoFile
 
 
-def evaluation_plan(atcnet: ATCNet, atcnet_calibration: dict[str, np.ndarray], face_coefficients: dict[str, np.ndarray],
-                    audio_16k: Audio, generation: dict[str, Any], blending: dict[str, Any],
+def evaluation_plan(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray], atcnet_calibration: dict[str, np.ndarray],
+                    face_coefficients: dict[str, np.ndarray], audio_16k: Audio, generation: dict[str, Any], blending: dict[str, Any],
                     params: dict[str, Any]) -> dict[str, np.ndarray]:
     """What every row shows on the held-out frames; `ours` goes through generate's own motion and plan nodes."""
     held = heldout_frames(face_coefficients, params["max_frames"])
     if len(held) == 0:  # a video of train_seconds or less
         return {"frames": held}
-    return row_plans(held, face_coefficients, audio_16k, lambda audio: driven_motion(atcnet, audio),
+    return row_plans(held, face_coefficients, audio_16k,
+                     lambda audio: driven_motion(atcnet, expression_ridge, audio),
                      lambda motion: plan_generation(motion, face_coefficients, atcnet_calibration, generation,
                                                     blending), blending,
                      reassign=generation["pose_source"] == "matched")

@@ -9,7 +9,8 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(nodes.evaluation_plan,
-                 ["atcnet", "atcnet_calibration", "face_coefficients", "audio_16k", "params:audio_motion.generation", "params:blending",
+                 ["atcnet", "expression_ridge", "atcnet_calibration", "face_coefficients", "audio_16k",
+                  "params:audio_motion.generation", "params:blending",
                   "params:evaluation"], "evaluation_plan", name="evaluation_plan"),
             Node(nodes.evaluation_frames,
                  ["face_model", "refinement_gan", "refinement_gate", "face_coefficients", "face_tracks", "raw_video",

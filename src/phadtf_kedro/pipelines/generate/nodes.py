@@ -14,6 +14,7 @@ from phadtf_kedro.audio.mfcc import mfcc_window_chunks
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.models.ridge_expression import with_ridge_expression
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
 from phadtf_kedro.synthesis.paste import on_backgrounds, paste_back
@@ -28,15 +29,30 @@ PREVIEW_SIZE = 256  # side of crop.mp4 and of each panel of preview.mp4
 log = logging.getLogger(__name__)
 
 
-def driven_motion(atcnet: ATCNet, driving_audio: Audio) -> dict[str, np.ndarray]:
-    """ATCNet's expression | pose (T, 58) for every 25 fps frame of the audio (T = its duration × 25, rounded).
+def driven_motion(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray], driving_audio: Audio) -> dict[str, np.ndarray]:
+    """ATCNet's pose and the person's expression model's blendshapes (T, 58) for every 25 fps frame of the audio
+    (T = its duration × 25, rounded).
 
     Streamed: MOTION_CHUNK frames of MFCC windows at a time through ATCNet with its LSTM state carried, so memory
-    stays flat in the audio's length (one pass over 10 min of speech peaked at 3.1 GB) and the result is the one pass's."""
+    stays flat in the audio's length (one pass over 10 min of speech peaked at 3.1 GB) and the result is the one pass's.
+    The ridge regressor normalises over the whole utterance, so it keeps only the window rows it reads (1 KB a frame)
+    and predicts once at the end."""
     n_frames = max(1, int(round(driving_audio.duration * FPS)))
     chunks = mfcc_window_chunks(driving_audio.samples, n_frames, MOTION_CHUNK, driving_audio.sample_rate)
+    ridge = str(expression_ridge.get("model", "atcnet")) == "ridge"
+    lo, hi = (int(r) for r in expression_ridge["rows"]) if ridge else (0, 0)
+    kept: list[np.ndarray] = []
+
+    def feed(chunk: np.ndarray) -> torch.Tensor:
+        if ridge:
+            kept.append(chunk[:, lo:hi].copy())
+        return torch.from_numpy(chunk)
+
     with torch.inference_mode():
-        predicted = np.concatenate([p.numpy() for p in atcnet.predict_stream(map(torch.from_numpy, chunks))])
+        predicted = np.concatenate([p.numpy() for p in atcnet.predict_stream(map(feed, chunks))])
+    if ridge:  # the rows kept sit at 0…(hi − lo) of the regressor's own window
+        rows = {**expression_ridge, "rows": np.array([0, hi - lo])}
+        predicted = with_ridge_expression(predicted, rows, np.concatenate(kept))
     return {"predicted": predicted.astype(np.float32)}
 
 

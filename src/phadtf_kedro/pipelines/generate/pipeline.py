@@ -8,7 +8,8 @@ from phadtf_kedro.pipelines.generate import nodes
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(nodes.driven_motion, ["atcnet", "driving_audio"], "driven_motion", name="driven_motion"),
+            Node(nodes.driven_motion, ["atcnet", "expression_ridge", "driving_audio"], "driven_motion",
+                 name="driven_motion"),
             Node(nodes.plan_generation,
                  ["driven_motion", "face_coefficients", "atcnet_calibration", "params:audio_motion.generation",
                   "params:blending"],

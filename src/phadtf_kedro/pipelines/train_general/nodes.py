@@ -20,8 +20,10 @@ import numpy as np
 import torch
 
 from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.face.model import EXPRESSION
 from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.models.ridge_expression import ridge_statistics
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.corpus import clip_motion
@@ -55,12 +57,14 @@ def general_sequences(corpus: dict[str, dict], all_coefficients: dict[str, Calla
                           "person with coefficients.npz and mfcc_windows.npz (run finetune for one first)")
     windows = [corpus[c]["windows"] for c in clips]
     targets = [corpus[c]["targets"] for c in clips]
+    valid = [corpus[c]["valid"].astype(bool) for c in clips]
     for person in persons:
         motion = motion_sequences(all_coefficients[person](), all_mfcc_windows[person]())
         keep = motion["train"] if params["frames"] == "train" else np.ones(len(motion["train"]), bool)
         windows.append(motion["windows"][keep])
         targets.append(motion["targets"][keep])
-    return {"clips": clips, "persons": persons, "windows": windows, "targets": targets}
+        valid.append(np.ones(int(keep.sum()), bool))
+    return {"clips": clips, "persons": persons, "windows": windows, "targets": targets, "valid": valid}
 
 
 def train_general_atcnet(sequences: dict[str, Any], manifest: dict[str, dict], resume_path: Path,
@@ -100,3 +104,12 @@ def train_general_atcnet(sequences: dict[str, Any], manifest: dict[str, dict], r
               "steps": result["steps"], "resumed_from_step": result["resumed_from_step"], "world_size": world_size,
               "final_loss": history["loss"][-1]["value"] if history else None}
     return model, history, report
+
+
+def general_ridge_statistics(sequences: dict[str, Any], params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The corpus' (and local persons') share of the mouth's ridge regressor (models/ridge_expression.py): weighted
+    sufficient statistics of their expression targets over speaker-normalised MFCC windows, and what they came from."""
+    stats = ridge_statistics(sequences["windows"], [t[:, EXPRESSION] for t in sequences["targets"]], params["rows"],
+                             valid=sequences.get("valid"))
+    return {**stats, "clips": np.array(sequences["clips"], dtype=str), "persons": np.array(sequences["persons"], dtype=str),
+            "data": np.array(fingerprint(*sequences["windows"], *sequences["targets"]))}

@@ -1,0 +1,91 @@
+"""The mouth's model, chosen on the validation speakers only (issue 13): the ridge regressor over speaker-normalised
+MFCC windows (models/ridge_expression.py) with the settings conf/base uses and its neighbours.
+
+For each validation speaker (excluded from train_general, never reported in benchmarks/quality.py): the corpus
+statistics (the same clips and frames as train_general: conf/base's exclude list) plus the speaker's first 60 % with
+`own_weight`, then the last 40 % predicted from its audio. Prints held-out Pearson r of jawOpen and the mean over the
+five mouth-opening blendshapes (the start gate's criterion). The general ATCNet's figures on the same split come from
+`benchmarks/audio_motion_phones.py --features mfcc` (it trains the network; this script trains nothing). Prints
+figures; never fails on them.
+
+    python benchmarks/expression_models.py --cache /tmp/corpus   # tracked clips (one .npz per clip), written when missing
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+import numpy as np
+from audio_motion_phones import JAW, NAMES, VALIDATION
+from bench import SHARED_DATA, base_params
+
+from phadtf_kedro.face.model import EXPRESSION
+from phadtf_kedro.face.tracker import resolve_model_path
+from phadtf_kedro.models.ridge_expression import add_statistics, fit_ridge, predict_ridge, ridge_statistics
+from phadtf_kedro.training.corpus import clip_motion
+from phadtf_kedro.training.start_gate import mouth_correlation
+
+
+def tracked_clips(corpus: Path, cache: Path | None) -> dict[str, dict]:
+    """Every corpus clip's MFCC windows and tracked motion (training/corpus.py, as train_general tracks them)."""
+    landmarker, out = resolve_model_path(None), {}
+    for path in sorted(corpus.glob("*.mp4")):
+        cached = cache / f"{path.stem}.npz" if cache else None
+        if cached and cached.exists():
+            out[path.stem] = dict(np.load(cached))
+            continue
+        out[path.stem] = clip_motion(path, landmarker)
+        if cached:
+            cache.mkdir(parents=True, exist_ok=True)
+            np.savez(cached, **out[path.stem])
+    return out
+
+
+def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own_weight: float,
+                    smooth: int) -> list[tuple[float, float]]:
+    """(jawOpen r, mouth-opening r) on the last 40 % of each validation speaker."""
+    general = ridge_statistics([data[c]["windows"] for c in corpus_clips],
+                               [data[c]["targets"][:, EXPRESSION] for c in corpus_clips], rows,
+                               valid=[data[c]["valid"].astype(bool) for c in corpus_clips])
+    scores = []
+    for speaker in VALIDATION:
+        clip = data[speaker]
+        cut, valid = int(0.6 * len(clip["windows"])), clip["valid"].astype(bool)
+        stats = general
+        if own_weight > 0:
+            stats = add_statistics(general, ridge_statistics([clip["windows"][:cut]], [clip["targets"][:cut, EXPRESSION]],
+                                                             rows, own_weight, valid=[valid[:cut]]))
+        predicted = predict_ridge(fit_ridge(stats, alpha, smooth), clip["windows"][cut:])[valid[cut:]]
+        real = clip["targets"][cut:][valid[cut:]]
+        padded = np.concatenate([predicted, real[:, 52:]], axis=1)  # mouth_correlation reads expression columns only
+        scores.append((float(np.corrcoef(predicted[:, JAW], real[:, JAW])[0, 1]),
+                       mouth_correlation(padded, real, NAMES)))
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(SHARED_DATA / "corpus"))
+    parser.add_argument("--cache", help="a folder of tracked clips (.npz), written when missing")
+    args = parser.parse_args()
+    data = tracked_clips(Path(args.corpus), Path(args.cache) if args.cache else None)
+    corpus_clips = sorted(set(data) - set(base_params("train_general")["corpus"]["exclude"]))
+    chosen = base_params("audio_motion")["expression"]
+    print(f"ridge over {len(corpus_clips)} corpus clips; validation speakers {', '.join(VALIDATION)} "
+          f"(own first 60 %, predict last 40 %); conf/base: {chosen}")
+    print("rows    alpha  own  smooth | " + " | ".join(VALIDATION) + " | mean jaw / mouth")
+    grid = itertools.product([(4, 24), (8, 20), (0, 28)], [100.0, 1000.0, 5000.0], [0.0, 5.0], [1, 3])
+    for rows, alpha, own, smooth in grid:
+        scores = held_out_scores(data, corpus_clips, rows, alpha, own, smooth)
+        mean = np.mean(scores, axis=0)
+        mark = " ← conf/base" if (list(rows), alpha, own, smooth) == (chosen["rows"], chosen["alpha"],
+                                                                      chosen["own_weight"], chosen["smooth"]) else ""
+        print(f"{str(rows):<8}{alpha:>6.0f} {own:>4.0f} {smooth:>6} | "
+              + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores) + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
