@@ -1,16 +1,18 @@
 """train_general on the shared corpus (tiny preset): it learns from every clip but the excluded speakers, says which
-(manifest with each clip's sha256), and with neither a corpus nor a local person it stops in one line."""
+(manifest with each clip's sha256), reproduces the shipped ridge statistics, and with neither a corpus nor a local person it stops in one line."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
+import numpy as np
 import pytest
 import yaml
 
+from phadtf_kedro.datasets import NpzDataset
 from phadtf_kedro.errors import PhadtfError
-from tests.conftest import ROOT, SHARED_DATA, make_project, run_session, shared
+from tests.conftest import ROOT, SHARED_DATA, load_npz, make_project, run_session, shared
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +32,12 @@ def test_train_general_on_the_corpus_minus_the_held_out_speakers(tmp_path):
         assert entry["frames"] > 100 and entry["tracked"] >= 0.8
     assert report["frames"] == sum(report["corpus"][c]["frames"] for c in expected)
     assert report["steps"] > 0 and (project / "data" / "06_models" / "general" / "atcnet.safetensors").is_file()
+    # the mouth's ridge statistics: train_general reproduces the shipped ones (same clips, same tracked frames)
+    made = load_npz(project / "data" / "06_models" / "general" / "ridge_statistics.npz")
+    shipped = NpzDataset(str(tmp_path / "none.npz"), packaged="ridge_general.npz").load()
+    assert list(made["clips"]) == expected == list(shipped["clips"]) and float(made["weight"]) == float(shipped["weight"])
+    for key in ("sum_y", "sum_xx", "sum_xy"):
+        np.testing.assert_allclose(made[key], shipped[key], rtol=1e-3, atol=1e-3 * np.abs(shipped[key]).max())
 
 
 def test_no_corpus_and_no_person_is_one_line(tmp_path):

@@ -13,9 +13,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from phadtf_kedro.datasets import NpzDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.pipelines.audio_motion.nodes import calibrate_atcnet, motion_sequences, network_config
+from phadtf_kedro.pipelines.audio_motion.nodes import (calibrate_atcnet, fit_expression_ridge, motion_sequences,
+                                                      network_config)
 from phadtf_kedro.training.calibration import apply_calibration
 from phadtf_kedro.training.motion import Sequences
 from tests.conftest import ROOT, run_session
@@ -141,3 +143,19 @@ def test_calibration_switched_off_changes_nothing():
     calibration = calibrate_atcnet(None, {"model": np.array("atcnet")}, motion, {"enabled": False, "max_gain": 8.0, "outputs": ["expression"]})
     predicted = np.random.default_rng(1).normal(size=(7, 58))
     np.testing.assert_array_equal(apply_calibration(predicted, calibration), predicted)
+
+
+def test_expression_ridge_adds_the_persons_frames_and_refuses_other_rows(tmp_path):
+    rng = np.random.default_rng(2)
+    names = [f"expression/e{i}" for i in range(52)] + [f"pose/p{i}" for i in range(6)]
+    motion = {"train": np.arange(80) < 60, "windows": rng.normal(size=(80, 28, 12)).astype(np.float32), "names": names,
+              "targets": rng.uniform(0, 1, (80, 58)).astype(np.float32)}
+    general = NpzDataset(str(tmp_path / "none.npz"), packaged="ridge_general.npz").load()
+    params = {"model": "ridge", "rows": [4, 24], "alpha": 5000.0, "own_weight": 5.0, "smooth": 3}
+    own = fit_expression_ridge(motion, general, params)
+    corpus_only = fit_expression_ridge(motion, general, {**params, "own_weight": 0.0})
+    assert str(own["model"]) == "ridge" and own["coef"].shape == (240, 52)
+    assert not np.allclose(own["coef"], corpus_only["coef"])  # the person's frames moved the solution
+    assert str(fit_expression_ridge(motion, general, {**params, "model": "atcnet"})["model"]) == "atcnet"
+    with pytest.raises(PhadtfError, match=r"ridge_general: statistics of MFCC rows \[4, 24\].*\[8, 20\]"):
+        fit_expression_ridge(motion, general, {**params, "rows": [8, 20]})

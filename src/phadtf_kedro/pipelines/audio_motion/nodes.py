@@ -125,8 +125,9 @@ def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], par
     frames (weighted `own_weight`), solved once. With `model: atcnet`, a marker that keeps ATCNet's expression."""
     if params["model"] != "ridge":
         return {"model": np.array("atcnet")}
-    if list(ridge_general["rows"]) != list(params["rows"]):
-        raise PhadtfError(f"ridge_general: statistics of MFCC rows {list(ridge_general['rows'])}, this run's "
+    rows = [int(r) for r in ridge_general["rows"]]
+    if rows != list(params["rows"]):
+        raise PhadtfError(f"ridge_general: statistics of MFCC rows {rows}, this run's "
                           f"audio_motion.expression.rows is {list(params['rows'])}; run `kedro run "
                           "--pipelines=train_general` with these rows")
     stats = {k: ridge_general[k] for k in (*STATISTICS, "rows")}
