@@ -96,6 +96,7 @@ RULES: dict[str, Any] = {
     # blending, refinement
     "blending.hanning_taps": COUNT,
     "blending.search_window": _int(1) | None,
+    "blending.match_speed": POSITIVE,
     "blending.erode_px": INDEX,
     "blending.feather_sigma": NON_NEGATIVE,
     "blending.samples": INDEX,

@@ -63,7 +63,7 @@ def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, 
     frame it is blended onto."""
     return plan_from_prediction(motion["predicted"], face_coefficients, generation["pose_source"],
                                 generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"],
-                                calibration=calibration)
+                                calibration=calibration, speed=blending["match_speed"])
 
 
 def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
