@@ -57,7 +57,8 @@ def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own
         if own_weight > 0:
             stats = add_statistics(general, ridge_statistics([clip["windows"][:cut]], [clip["targets"][:cut, EXPRESSION]],
                                                              rows, own_weight, valid=[valid[:cut]]))
-        predicted = predict_ridge(fit_ridge(stats, alpha, smooth), clip["windows"][cut:])[valid[cut:]]
+        resting = clip["targets"][:cut][valid[:cut], EXPRESSION].mean(axis=0)
+        predicted = predict_ridge(fit_ridge(stats, alpha, smooth, resting), clip["windows"][cut:])[valid[cut:]]
         real = clip["targets"][cut:][valid[cut:]]
         padded = np.concatenate([predicted, real[:, 52:]], axis=1)  # mouth_correlation reads expression columns only
         scores.append((float(np.corrcoef(predicted[:, JAW], real[:, JAW])[0, 1]),

@@ -38,13 +38,15 @@ def test_the_fit_is_weighted_ridge_with_an_unpenalised_intercept():
     model = fit_ridge(stats, alpha)
     # the same problem solved directly: minimise Σ w‖y − xW − b‖² + α‖W‖² (b free)
     x = np.concatenate([speech_features(w, ROWS) for w in windows])
-    y = np.concatenate(targets)
+    y = np.concatenate([t - t.mean(axis=0) for t in targets])  # each utterance around its own mean
     w = np.concatenate([np.full(len(t), k) for t, k in zip(targets, weights)])
     xa = np.hstack([x, np.ones((len(x), 1))])
     penalty = np.diag([alpha] * x.shape[1] + [0.0])
     solution = np.linalg.solve(xa.T @ (w[:, None] * xa) + penalty, xa.T @ (w[:, None] * y))
     np.testing.assert_allclose(model["coef"], solution[:-1], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(model["intercept"], solution[-1], rtol=1e-4, atol=1e-6)
+    resting = np.arange(5.0)  # the person's own mean expression becomes the intercept's offset
+    np.testing.assert_allclose(fit_ridge(stats, alpha, resting=resting)["intercept"], solution[-1] + resting, atol=1e-5)
 
 
 def test_statistics_of_two_sets_add_up_to_those_of_both():
@@ -52,7 +54,7 @@ def test_statistics_of_two_sets_add_up_to_those_of_both():
     both = ridge_statistics(windows, targets, ROWS)
     parts = add_statistics(ridge_statistics(windows[:1], targets[:1], ROWS), ridge_statistics(windows[1:], targets[1:], ROWS))
     for key in ("weight", "sum_x", "sum_y", "sum_xx", "sum_xy"):
-        np.testing.assert_allclose(parts[key], both[key], rtol=1e-10)
+        np.testing.assert_allclose(parts[key], both[key], rtol=1e-10, atol=1e-9)
     with pytest.raises(PhadtfError, match="MFCC rows"):
         add_statistics(both, ridge_statistics(windows, targets, (0, 20)))
 
@@ -67,12 +69,14 @@ def test_speaker_normalisation_removes_each_coefficients_offset_and_scale():
     assert features.shape == (60, 20 * 12)
 
 
-def test_only_tracked_frames_are_learned_from():
+def test_only_tracked_frames_are_learned_from_each_around_its_own_mean():
     windows, targets = _utterances(4, n=1)
     valid = np.arange(60) % 3 != 0
     targets[0][~valid] = 1e6  # what an untracked frame's gap-filled target must not reach
+    targets[0][valid] += 50.0  # another resting face: learned as motion around it, not as an offset
     stats = ridge_statistics(windows, targets, ROWS, valid=[valid])
-    assert float(stats["weight"]) == valid.sum() and np.abs(stats["sum_y"]).max() < 1e3
+    assert float(stats["weight"]) == valid.sum() and np.abs(stats["sum_y"]).max() < 1e-6
+    assert np.abs(stats["sum_xy"]).max() < 1e3
 
 
 def test_smoothing_and_atcnet_marker():

@@ -8,10 +8,12 @@ normalised (CMVN, per utterance: the standard removal of speaker and channel off
 with one answer and measured better on those speakers (`benchmarks/expression_models.py`, docs/quality.md).
 ATCNet still gives the head pose; `audio_motion.expression.model: atcnet` gives it the expression back.
 
-General + personal: every training clip enters as weighted sufficient statistics (Σw, Σwx, Σwy, Σwxxᵀ, Σwxyᵀ).
+General + personal: every training clip enters as weighted sufficient statistics (Σw, Σwx, Σwy, Σwxxᵀ, Σwxyᵀ) of
+its normalised features and of its targets centred on its own mean (a speaker's resting face is theirs alone).
 The corpus' statistics are shipped as an asset of a few hundred KB (made and reproduced by `train_general`); the
-person's training frames are added with `own_weight` and the system is solved once. The solution is that of
-scikit-learn's `Ridge(alpha).fit(X, Y, sample_weight=w)` (intercept by weighted centring).
+person's training frames are added with `own_weight` and the system is solved once, and the person's mean
+expression is the intercept. The solution is that of scikit-learn's `Ridge(alpha).fit(X, Y, sample_weight=w)` on
+those centred targets (intercept by weighted centring).
 """
 
 from __future__ import annotations
@@ -40,12 +42,15 @@ def speech_features(windows: np.ndarray, rows: Sequence[int]) -> np.ndarray:
 def ridge_statistics(windows: Sequence[np.ndarray], targets: Sequence[np.ndarray], rows: Sequence[int],
                      weight: float = 1.0, valid: Sequence[np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Weighted sufficient statistics of utterances (each (T, 28, 12) windows with (T, K) expression targets); only
-    the `valid` frames of each (where the face was tracked) count, CMVN is over the whole utterance."""
+    the `valid` frames of each (where the face was tracked) count, CMVN is over the whole utterance. Targets are
+    centred on each utterance's own mean, as the features are: what is learned is how the face moves around its
+    resting expression, never another person's resting expression (the caller adds the person's own mean)."""
     if not windows:
         raise PhadtfError("ridge statistics: no utterance to learn from")
     keep = [np.ones(len(w), bool) for w in windows] if valid is None else [np.asarray(v, bool) for v in valid]
     x = np.concatenate([speech_features(w, rows)[k] for w, k in zip(windows, keep)])
-    y = np.concatenate([np.asarray(t, np.float64)[k] for t, k in zip(targets, keep)])
+    y = np.concatenate([np.asarray(t, np.float64)[k] - np.asarray(t, np.float64)[k].mean(axis=0)
+                        for t, k in zip(targets, keep)])
     return {"weight": np.array(weight * len(x)), "sum_x": weight * x.sum(0), "sum_y": weight * y.sum(0),
             "sum_xx": weight * x.T @ x, "sum_xy": weight * x.T @ y, "rows": np.array(rows, np.int64)}
 
@@ -58,8 +63,10 @@ def add_statistics(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[s
     return {**{k: a[k] + b[k] for k in STATISTICS}, "rows": a["rows"]}
 
 
-def fit_ridge(stats: dict[str, np.ndarray], alpha: float, smooth: int = 1) -> dict[str, np.ndarray]:
-    """The regressor {coef (D, K), intercept (K,), rows, smooth} minimising Σ w‖y − xW − b‖² + α‖W‖²."""
+def fit_ridge(stats: dict[str, np.ndarray], alpha: float, smooth: int = 1,
+              resting: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The regressor {coef (D, K), intercept (K,), rows, smooth} minimising Σ w‖y − xW − b‖² + α‖W‖² over the
+    (utterance-centred) targets; `resting`, the person's own mean expression, is added to the intercept."""
     n = float(stats["weight"])
     if n <= 0:
         raise PhadtfError("ridge statistics: zero total weight")
@@ -67,7 +74,8 @@ def fit_ridge(stats: dict[str, np.ndarray], alpha: float, smooth: int = 1) -> di
     cxx = stats["sum_xx"] - n * np.outer(mx, mx)
     cxy = stats["sum_xy"] - n * np.outer(mx, my)
     coef = np.linalg.solve(cxx + alpha * np.eye(len(cxx)), cxy)
-    return {"model": np.array("ridge"), "coef": coef.astype(np.float32), "intercept": (my - mx @ coef).astype(np.float32),
+    intercept = my - mx @ coef + (0.0 if resting is None else np.asarray(resting, np.float64))
+    return {"model": np.array("ridge"), "coef": coef.astype(np.float32), "intercept": intercept.astype(np.float32),
             "rows": np.asarray(stats["rows"], np.int64), "smooth": np.array(int(smooth)), "alpha": np.array(alpha)}
 
 

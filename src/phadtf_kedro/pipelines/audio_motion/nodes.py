@@ -122,7 +122,8 @@ def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int
 
 def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], params: dict[str, Any]) -> dict:
     """The person's mouth model (models/ridge_expression.py): the corpus' statistics plus the person's training
-    frames (weighted `own_weight`), solved once. With `model: atcnet`, a marker that keeps ATCNet's expression."""
+    frames (weighted `own_weight`), solved once, around the person's own mean expression. With `model: atcnet`, a
+    marker that keeps ATCNet's expression."""
     if params["model"] != "ridge":
         return {"model": np.array("atcnet")}
     rows = [int(r) for r in ridge_general["rows"]]
@@ -132,11 +133,12 @@ def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], par
                           "--pipelines=train_general` with these rows")
     stats = {k: ridge_general[k] for k in (*STATISTICS, "rows")}
     train = motion["train"]
+    expression = motion["targets"][train][:, EXPRESSION]
     if train.any() and params["own_weight"] > 0:
-        own = ridge_statistics([motion["windows"][train]], [motion["targets"][train][:, EXPRESSION]], params["rows"],
-                               params["own_weight"])
-        stats = add_statistics(stats, own)
-    return fit_ridge(stats, params["alpha"], params["smooth"])
+        stats = add_statistics(stats, ridge_statistics([motion["windows"][train]], [expression], params["rows"],
+                                                       params["own_weight"]))
+    resting = expression.mean(axis=0) if train.any() else None
+    return fit_ridge(stats, params["alpha"], params["smooth"], resting)
 
 
 def predict_motion(atcnet: ATCNet, expression_ridge: dict, motion: dict) -> dict[str, np.ndarray]:
