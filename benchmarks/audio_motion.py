@@ -1,5 +1,5 @@
-"""ATCNet wall times (small preset, base parameters): general training on the corpus, the per-person fine-tune, and
-inference speed on a real clip.
+"""Audio → motion wall times (small preset, base parameters): general ATCNet training on the corpus, the per-person
+fine-tune and expression ridge, and inference speed on a real clip.
 
 Preprocessing and reconstruction run first, untimed. Prints the general ATCNet's training time on the corpus (as
 `train_general` does it: tracking the clips + the step budget; target ≤ 30 min), the per-person fine-tune wall time
@@ -21,8 +21,9 @@ import torch
 from audio_motion_general import train_general
 from bench import SHARED_DATA, VIDEO_31, base_params, load_npz, project_with
 
-from phadtf_kedro.datasets import ATCNetDataset
+from phadtf_kedro.datasets import ATCNetDataset, NpzDataset
 from phadtf_kedro.face.tracker import resolve_model_path
+from phadtf_kedro.models.ridge_expression import with_ridge_expression
 
 
 def main() -> None:
@@ -52,12 +53,19 @@ def main() -> None:
             gate = "with the start gate" if info["start_gate"] else "no general network"
             print(f"per-person fine-tune, {gate} ({info['steps']} steps from {info['start']}): "
                   f"{time.perf_counter() - start:.1f} s")
-    minute = torch.as_tensor(np.resize(motion["windows"], (1500, 28, 12)))
+        start = time.perf_counter()
+        ridge = nodes.fit_expression_ridge(motion, NpzDataset("/nonexistent", packaged="ridge_general.npz").load(),
+                                           params["expression"])
+        print(f"per-person expression ridge (shipped corpus statistics + the person's frames): "
+              f"{time.perf_counter() - start:.2f} s")
+    windows = np.resize(motion["windows"], (1500, 28, 12))
+    minute = torch.as_tensor(windows)
     model.predict(minute[:100])
     start = time.perf_counter()
-    model.predict(minute)
+    with_ridge_expression(model.predict(minute).numpy(), ridge, windows)
     took = time.perf_counter() - start
-    print(f"inference over 60 s of audio (1500 frames, one sequence): {took:.2f} s  →  {1500 / took:.0f} frames/s")
+    print(f"inference over 60 s of audio (1500 frames, one sequence; ATCNet pose + ridge expression): {took:.2f} s  →  "
+          f"{1500 / took:.0f} frames/s")
 
 
 if __name__ == "__main__":
