@@ -22,14 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench import SHARED_DATA, base_params
+from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.audio.phones import with_phones
-from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.pipelines.train_general.nodes import train_general_atcnet
 from phadtf_kedro.training.checkpoint import config_from_params
-from phadtf_kedro.training.corpus import SAMPLE_RATE, clip_motion
+from phadtf_kedro.training.corpus import SAMPLE_RATE
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 from phadtf_kedro.training.start_gate import mouth_correlation
 from phadtf_kedro.video.ffmpeg import read_audio
@@ -48,19 +47,10 @@ JAW = NAMES.index("expression/jawOpen")
 
 
 def clips(corpus: Path, cache: Path | None) -> dict[str, dict]:
-    """Every corpus clip's tracked motion and MFCC windows (training/corpus.py), and its phone-labelled windows."""
-    landmarker, out = resolve_model_path(None), {}
-    for path in sorted(corpus.glob("*.mp4")):
-        cached = cache / f"{path.stem}.npz" if cache else None
-        if cached and cached.exists():
-            motion = dict(np.load(cached))
-        else:
-            motion = clip_motion(path, landmarker)
-            if cached:
-                cache.mkdir(parents=True, exist_ok=True)
-                np.savez(cached, **motion)
-        motion["phones"] = with_phones(motion["windows"], read_audio(path, SAMPLE_RATE))
-        out[path.stem] = motion
+    """Every corpus clip's tracked motion and MFCC windows (bench.tracked_clips), and its phone-labelled windows."""
+    out = tracked_clips(corpus, cache)
+    for name, motion in out.items():
+        motion["phones"] = with_phones(motion["windows"], read_audio(corpus / f"{name}.mp4", SAMPLE_RATE))
     return out
 
 

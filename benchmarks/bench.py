@@ -27,3 +27,24 @@ def project_with(root: Path, video: Path, stages: list[str], env: str | None = "
     for stage in stages:
         run_session(project, stage, env=None if stage == "preprocessing" else env, person_id=person, **runtime_params)
     return project
+
+
+def tracked_clips(corpus: Path, cache: Path | None) -> dict[str, dict]:
+    """Every corpus clip's MFCC windows and tracked motion, as train_general tracks them (training/corpus.py); with a
+    `cache` folder, one .npz per clip is read when present and written when not."""
+    import numpy as np
+
+    from phadtf_kedro.face.tracker import resolve_model_path
+    from phadtf_kedro.training.corpus import clip_motion
+
+    landmarker, out = resolve_model_path(None), {}
+    for path in sorted(corpus.glob("*.mp4")):
+        cached = cache / f"{path.stem}.npz" if cache else None
+        if cached and cached.exists():
+            out[path.stem] = dict(np.load(cached))
+            continue
+        out[path.stem] = clip_motion(path, landmarker)
+        if cached:
+            cache.mkdir(parents=True, exist_ok=True)
+            np.savez(cached, **out[path.stem])
+    return out

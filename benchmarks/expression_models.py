@@ -19,28 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from audio_motion_phones import JAW, NAMES, VALIDATION
-from bench import SHARED_DATA, base_params
+from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.face.model import EXPRESSION
-from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.ridge_expression import add_statistics, fit_ridge, predict_ridge, ridge_statistics
-from phadtf_kedro.training.corpus import clip_motion
 from phadtf_kedro.training.start_gate import mouth_correlation
-
-
-def tracked_clips(corpus: Path, cache: Path | None) -> dict[str, dict]:
-    """Every corpus clip's MFCC windows and tracked motion (training/corpus.py, as train_general tracks them)."""
-    landmarker, out = resolve_model_path(None), {}
-    for path in sorted(corpus.glob("*.mp4")):
-        cached = cache / f"{path.stem}.npz" if cache else None
-        if cached and cached.exists():
-            out[path.stem] = dict(np.load(cached))
-            continue
-        out[path.stem] = clip_motion(path, landmarker)
-        if cached:
-            cache.mkdir(parents=True, exist_ok=True)
-            np.savez(cached, **out[path.stem])
-    return out
 
 
 def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own_weight: float,
