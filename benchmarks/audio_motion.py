@@ -21,7 +21,7 @@ import torch
 from audio_motion_general import train_general
 from bench import SHARED_DATA, VIDEO_31, base_params, load_npz, project_with
 
-from phadtf_kedro.datasets import ATCNetDataset, NpzDataset
+from phadtf_kedro.datasets import ATCNetDataset, TensorsDataset
 from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.ridge_expression import with_ridge_expression
 
@@ -54,7 +54,7 @@ def main() -> None:
             print(f"per-person fine-tune, {gate} ({info['steps']} steps from {info['start']}): "
                   f"{time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
-        ridge = nodes.fit_expression_ridge(motion, NpzDataset("/nonexistent", packaged="ridge_general.npz").load(),
+        ridge = nodes.fit_expression_ridge(motion, TensorsDataset("/nonexistent", packaged="ridge_general.safetensors").load(),
                                            params["expression"])
         print(f"per-person expression ridge (shipped corpus statistics + the person's frames): "
               f"{time.perf_counter() - start:.2f} s")

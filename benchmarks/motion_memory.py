@@ -28,7 +28,7 @@ import numpy as np, soundfile as sf, torch
 sys.path.insert(0, {root!r})
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-from phadtf_kedro.datasets import NpzDataset
+from phadtf_kedro.datasets import TensorsDataset
 from phadtf_kedro.models.ridge_expression import fit_ridge
 from phadtf_kedro.pipelines.generate.nodes import driven_motion
 torch.set_num_threads(2)
@@ -39,7 +39,7 @@ n = int({minutes} * 60 * rate)
 samples = np.resize(speech, n).astype(np.float32)
 torch.manual_seed(0)
 net = ATCNet(ATCNetConfig.from_dict({network!r})).eval()
-ridge = fit_ridge(NpzDataset("none.npz", packaged="ridge_general.npz").load(), 5000.0, 3)  # the shipped statistics
+ridge = fit_ridge(TensorsDataset("none.safetensors", packaged="ridge_general.safetensors").load(), 5000.0, 3)  # the shipped statistics
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 motion = driven_motion(net, ridge, Audio(samples, rate))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -3,6 +3,8 @@ normalisation, the shipped corpus statistics, and generate's streamed use of it.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -11,7 +13,7 @@ import yaml
 
 from phadtf_kedro.audio.io import Audio
 from phadtf_kedro.audio.mfcc import mfcc_windows
-from phadtf_kedro.datasets import ATCNetDataset, NpzDataset
+from phadtf_kedro.datasets import ATCNetDataset, TensorsDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
 from phadtf_kedro.models.ridge_expression import (add_statistics, fit_ridge, predict_ridge, ridge_statistics,
@@ -94,14 +96,33 @@ def test_smoothing_and_atcnet_marker():
 
 def test_shipped_statistics_come_from_the_general_atcnets_corpus(tmp_path):
     """The packaged statistics load when no local ones exist, and hash the same corpus frames the shipped general
-    ATCNet learned from (train_general's `general_sequences`)."""
-    stats = NpzDataset(str(tmp_path / "none.npz"), packaged="ridge_general.npz").load()
+    ATCNet learned from (train_general's `general_sequences`); their .json says so."""
+    stats = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
     atcnet = ATCNetDataset(str(tmp_path / "none.safetensors"), optional=True, packaged="atcnet_general.safetensors").load()
     assert list(stats["clips"]) == atcnet.trained_meta["clips"] and list(stats["persons"]) == []
     assert str(stats["data"]) == atcnet.trained_meta["data"]
     base = yaml.safe_load((ROOT / "conf" / "base" / "parameters_audio_motion.yml").read_text())["audio_motion"]
     assert list(stats["rows"]) == base["expression"]["rows"] and stats["sum_xy"].shape == (240, 52)
     assert float(stats["weight"]) > 1000  # tracked corpus frames
+    manifest = json.loads((ROOT / "src" / "phadtf_kedro" / "assets" / "ridge_general.json").read_text())
+    assert manifest["clips"] == list(stats["clips"]) and manifest["data"] == str(stats["data"])
+    assert manifest["frames"] == int(stats["weight"]) and manifest["rows"] == list(stats["rows"])
+
+
+def test_statistics_round_trip_through_safetensors(tmp_path):
+    """TensorsDataset: numbers (0-d included) as tensors, text in the metadata, the packaged copy only while no
+    local one exists, and an unreadable file is one line."""
+    data = {"weight": np.array(12.5), "sum_xy": np.arange(6.0).reshape(2, 3), "rows": np.array([4, 24]),
+            "clips": np.array(["a", "b"]), "data": np.array("e98170")}
+    local = tmp_path / "general" / "ridge_statistics.safetensors"
+    TensorsDataset(str(local), packaged="ridge_general.safetensors").save(data)
+    back = TensorsDataset(str(local), packaged="ridge_general.safetensors").load()
+    assert back.keys() == data.keys() and back["weight"].shape == () and str(back["data"]) == "e98170"
+    assert all(np.array_equal(back[k], data[k]) for k in data)
+    local.write_bytes(b"not a safetensors file")
+    with pytest.raises(Exception, match=r"ridge_statistics.safetensors: unreadable safetensors file") as caught:
+        TensorsDataset(str(local)).load()
+    assert isinstance(caught.value.__cause__ or caught.value, PhadtfError)  # Kedro wraps it; the CLI shows this line
 
 
 def test_generate_streams_the_same_expression_as_one_pass():

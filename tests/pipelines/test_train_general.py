@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import yaml
 
-from phadtf_kedro.datasets import NpzDataset
+from phadtf_kedro.datasets import TensorsDataset
 from phadtf_kedro.errors import PhadtfError
-from tests.conftest import ROOT, SHARED_DATA, load_npz, make_project, run_session, shared
+from tests.conftest import ROOT, SHARED_DATA, make_project, run_session, shared
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,8 @@ def test_train_general_on_the_corpus_minus_the_held_out_speakers(tmp_path):
     assert report["frames"] == sum(report["corpus"][c]["frames"] for c in expected)
     assert report["steps"] > 0 and (project / "data" / "06_models" / "general" / "atcnet.safetensors").is_file()
     # the mouth's ridge statistics: train_general reproduces the shipped ones (same clips, same tracked frames)
-    made = load_npz(project / "data" / "06_models" / "general" / "ridge_statistics.npz")
-    shipped = NpzDataset(str(tmp_path / "none.npz"), packaged="ridge_general.npz").load()
+    made = TensorsDataset(str(project / "data" / "06_models" / "general" / "ridge_statistics.safetensors")).load()
+    shipped = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
     assert list(made["clips"]) == expected == list(shipped["clips"]) and float(made["weight"]) == float(shipped["weight"])
     for key in ("sum_y", "sum_xx", "sum_xy"):
         np.testing.assert_allclose(made[key], shipped[key], rtol=1e-3, atol=1e-3 * np.abs(shipped[key]).max())

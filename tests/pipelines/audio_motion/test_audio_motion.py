@@ -13,7 +13,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from phadtf_kedro.datasets import NpzDataset
+from phadtf_kedro.datasets import TensorsDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.models.ridge_expression import with_ridge_expression
@@ -157,7 +157,7 @@ def test_expression_ridge_adds_the_persons_frames_and_refuses_other_rows(tmp_pat
     names = [f"expression/e{i}" for i in range(52)] + [f"pose/p{i}" for i in range(6)]
     motion = {"train": np.arange(80) < 60, "windows": rng.normal(size=(80, 28, 12)).astype(np.float32), "names": names,
               "targets": rng.uniform(0, 1, (80, 58)).astype(np.float32)}
-    general = NpzDataset(str(tmp_path / "none.npz"), packaged="ridge_general.npz").load()
+    general = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
     params = {"model": "ridge", "rows": [4, 24], "alpha": 5000.0, "own_weight": 5.0, "smooth": 3}
     own = fit_expression_ridge(motion, general, params)
     corpus_only = fit_expression_ridge(motion, general, {**params, "own_weight": 0.0})
