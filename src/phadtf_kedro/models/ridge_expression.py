@@ -76,7 +76,8 @@ def fit_ridge(stats: dict[str, np.ndarray], alpha: float, smooth: int = 1,
     coef = np.linalg.solve(cxx + alpha * np.eye(len(cxx)), cxy)
     intercept = my - mx @ coef + (0.0 if resting is None else np.asarray(resting, np.float64))
     return {"model": np.array("ridge"), "coef": coef.astype(np.float32), "intercept": intercept.astype(np.float32),
-            "rows": np.asarray(stats["rows"], np.int64), "smooth": np.array(int(smooth)), "alpha": np.array(alpha)}
+            "rows": np.asarray(stats["rows"], np.int64), "smooth": np.array(int(smooth)),
+            "alpha": np.array(alpha)}
 
 
 def predict_ridge(regressor: dict[str, np.ndarray], windows: np.ndarray) -> np.ndarray:
@@ -89,10 +90,16 @@ def predict_ridge(regressor: dict[str, np.ndarray], windows: np.ndarray) -> np.n
     return out.astype(np.float32)
 
 
-def with_ridge_expression(predicted: np.ndarray, regressor: dict[str, np.ndarray], windows: np.ndarray) -> np.ndarray:
+def uses_ridge(regressor: dict[str, np.ndarray]) -> bool:
+    """Whether the person's expression model is a ridge regressor (else the `model: atcnet` marker)."""
+    return str(regressor.get("model", "atcnet")) == "ridge"
+
+
+def with_ridge_expression(predicted: np.ndarray, regressor: dict[str, np.ndarray],
+                          windows: np.ndarray) -> np.ndarray:
     """ATCNet's (T, K + 6) expression | pose with the expression replaced by the regressor's, when the person's model
     is one (`model: ridge`); unchanged for `model: atcnet`. `windows`: the same utterance's (T, 28, 12) windows."""
-    if str(regressor.get("model", "atcnet")) != "ridge":
+    if not uses_ridge(regressor):
         return predicted
     expression = predict_ridge(regressor, windows)
     out = np.array(predicted, np.float32, copy=True)

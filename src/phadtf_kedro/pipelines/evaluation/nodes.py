@@ -29,8 +29,8 @@ from phadtf_kedro.video.ffmpeg import VideoFile
 
 
 def evaluation_plan(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray], atcnet_calibration: dict[str, np.ndarray],
-                    face_coefficients: dict[str, np.ndarray], audio_16k: Audio, generation: dict[str, Any], blending: dict[str, Any],
-                    params: dict[str, Any]) -> dict[str, np.ndarray]:
+                    face_coefficients: dict[str, np.ndarray], audio_16k: Audio, generation: dict[str, Any],
+                    blending: dict[str, Any], params: dict[str, Any]) -> dict[str, np.ndarray]:
     """What every row shows on the held-out frames; `ours` goes through generate's own motion and plan nodes."""
     held = heldout_frames(face_coefficients, params["max_frames"])
     if len(held) == 0:  # a video of train_seconds or less

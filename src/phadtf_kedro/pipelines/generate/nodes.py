@@ -14,7 +14,7 @@ from phadtf_kedro.audio.mfcc import mfcc_window_chunks
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.models.ridge_expression import with_ridge_expression
+from phadtf_kedro.models.ridge_expression import uses_ridge, with_ridge_expression
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
 from phadtf_kedro.synthesis.paste import on_backgrounds, paste_back
@@ -29,7 +29,8 @@ PREVIEW_SIZE = 256  # side of crop.mp4 and of each panel of preview.mp4
 log = logging.getLogger(__name__)
 
 
-def driven_motion(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray], driving_audio: Audio) -> dict[str, np.ndarray]:
+def driven_motion(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray],
+                  driving_audio: Audio) -> dict[str, np.ndarray]:
     """ATCNet's pose and the person's expression model's blendshapes (T, 58) for every 25 fps frame of the audio
     (T = its duration × 25, rounded).
 
@@ -39,7 +40,7 @@ def driven_motion(atcnet: ATCNet, expression_ridge: dict[str, np.ndarray], drivi
     and predicts once at the end."""
     n_frames = max(1, int(round(driving_audio.duration * FPS)))
     chunks = mfcc_window_chunks(driving_audio.samples, n_frames, MOTION_CHUNK, driving_audio.sample_rate)
-    ridge = str(expression_ridge.get("model", "atcnet")) == "ridge"
+    ridge = uses_ridge(expression_ridge)
     lo, hi = (int(r) for r in expression_ridge["rows"]) if ridge else (0, 0)
     kept: list[np.ndarray] = []
 

@@ -111,5 +111,6 @@ def general_ridge_statistics(sequences: dict[str, Any], params: dict[str, Any]) 
     sufficient statistics of their expression targets over speaker-normalised MFCC windows, and what they came from."""
     stats = ridge_statistics(sequences["windows"], [t[:, EXPRESSION] for t in sequences["targets"]], params["rows"],
                              valid=sequences.get("valid"))
-    return {**stats, "clips": np.array(sequences["clips"], dtype=str), "persons": np.array(sequences["persons"], dtype=str),
+    return {**stats, "clips": np.array(sequences["clips"], dtype=str),
+            "persons": np.array(sequences["persons"], dtype=str),
             "data": np.array(fingerprint(*sequences["windows"], *sequences["targets"]))}
