@@ -49,7 +49,8 @@ def main() -> None:
         for i, general in enumerate((shipped, None)):  # the start gate, then scratch alone (no general network)
             start = time.perf_counter()
             model, _, info = nodes.finetune_atcnet(motion, general, Path(tmp) / f"resume{i}.safetensors",
-                                                   params["network"], params["finetune"])
+                                                   params["network"], params["finetune"],
+                                                   params["expression"]["model"], params["calibration"])
             gate = "with the start gate" if info["start_gate"] else "no general network"
             print(f"per-person fine-tune, {gate} ({info['steps']} steps from {info['start']}): "
                   f"{time.perf_counter() - start:.1f} s")

@@ -46,7 +46,7 @@ def test_demo_person_end_to_end(project):
     motion = json.loads((project / "data" / "08_reporting" / "demo" / "audio_motion.json").read_text())
     # the start gate chose between the shipped general weights (offline) and training from scratch
     assert motion["start"] in ("scratch", "general:phadtf_kedro/assets/atcnet_general.safetensors")
-    assert {"start_gate_general_mouth_corr", "start_gate_scratch_mouth_corr"} <= set(motion)
+    assert {"start_gate_general_pose_hs", "start_gate_scratch_pose_hs"} <= set(motion)  # ATCNet gives the pose
     assert motion["heldout_frames"] == report["frames"] - 300
     assert np.isfinite(metrics["audio_motion.expression_mse"]) and np.isfinite(metrics["audio_motion.jaw_corr"])
     assert {"evaluation.ours.lmd", "evaluation.static.lmd", "evaluation.replay.sync_corr", "evaluation.ours.hs",

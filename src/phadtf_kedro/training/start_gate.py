@@ -3,9 +3,16 @@ the person's own first seconds, decided per person on a validation split of thei
 
 Neither wins everywhere. On the corpus validation speakers (5-14 s clips) the general network follows the mouth and a
 network trained from scratch on a few seconds collapses to the mean; a person with more of their own speech can be
-the other way round. The criterion is what a viewer sees: how well the predicted mouth-opening blendshapes follow the
-real ones on the last `gate_frames` training frames (mean Pearson correlation), with both candidates fitted without
-those frames. The loss is no criterion: it rewards a prediction near the mean, which is exactly the collapse.
+the other way round. Both candidates are fitted without the last `gate_frames` training frames and scored on them by
+what the person's video takes from ATCNet (the loss is no criterion: it rewards a prediction near the mean, which is
+exactly the collapse):
+
+- `mouth` (ATCNet gives the expression, `audio_motion.expression.model: atcnet`): how well the predicted
+  mouth-opening blendshapes follow the real ones (mean Pearson correlation).
+- `pose` (the ridge gives the expression and ATCNet only the head pose, the default): HS (metrics/pose.py) of the
+  predicted head angles against the real ones, after the amplitude calibration generation applies
+  (training/calibration.py, fitted on the candidate's predictions of the fit frames). A network whose pose collapsed
+  to the mean stays a still head however it is calibrated, and scores low.
 """
 
 from __future__ import annotations
@@ -18,11 +25,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from phadtf_kedro.face.model import POSE
+from phadtf_kedro.metrics.pose import head_pose_similarity
 from phadtf_kedro.metrics.sync import correlation
 from phadtf_kedro.models.atcnet import ATCNet
+from phadtf_kedro.training.calibration import apply_calibration, fit_calibration
 from phadtf_kedro.training.motion import Sequences, TrainConfig, train
 
 MOUTH_OPENING = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight")
+CRITERIA = {"mouth": "mouth_corr", "pose": "pose_hs"}  # criterion → the score's name in the gate's report
 
 
 def mouth_correlation(predicted: np.ndarray, real: np.ndarray, names: Sequence[str]) -> float:
@@ -31,17 +42,38 @@ def mouth_correlation(predicted: np.ndarray, real: np.ndarray, names: Sequence[s
     return float(np.mean([correlation(predicted[:, c], real[:, c]) for c in columns]))
 
 
+def calibrated_pose_similarity(predicted_fit: np.ndarray, real_fit: np.ndarray, predicted: np.ndarray,
+                                real: np.ndarray, names: Sequence[str], max_gain: float | None,
+                                bin_deg: float = 2.0) -> float:
+    """HS of the predicted head angles against the real ones, the pose calibrated as generation calibrates it: gains
+    and means from the fit frames' predicted and real tracks (`max_gain` as `audio_motion.calibration`; None: the
+    calibration is off, the angles are scored as predicted)."""
+    if max_gain is not None:
+        calibration = fit_calibration(predicted_fit, real_fit, names, max_gain, outputs=("pose",))
+        predicted = apply_calibration(predicted, calibration)
+    return head_pose_similarity(predicted[:, POSE], real[:, POSE], bin_deg)
+
+
 def choose_start(general: ATCNet, scratch: ATCNet, fit: Sequences, windows: np.ndarray, targets: np.ndarray,
-                 names: Sequence[str], general_cfg: TrainConfig, scratch_cfg: TrainConfig) -> dict:
-    """{"start": "general" | "scratch", "general_mouth_corr", "scratch_mouth_corr"}: each candidate trained on `fit`
-    as it would be on the whole training part (copies; the inputs are untouched), scored on the held-back
-    `windows`/`targets`. Ties go to the general network."""
+                 names: Sequence[str], general_cfg: TrainConfig, scratch_cfg: TrainConfig, criterion: str = "mouth",
+                 max_gain: float | None = 8.0) -> dict:
+    """{"start": "general" | "scratch", "criterion", "general_<score>", "scratch_<score>"} (score: `CRITERIA`):
+    each candidate trained on `fit` as it would be on the whole training part (copies; the inputs are untouched),
+    scored on the held-back `windows`/`targets`. Ties go to the general network."""
+    if criterion not in CRITERIA:
+        raise ValueError(f"start gate criterion {criterion!r}: expected one of {', '.join(CRITERIA)}")
     scores = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, model, cfg in (("general", general, general_cfg), ("scratch", scratch, scratch_cfg)):
             candidate = copy.deepcopy(model)
             train(candidate, fit, cfg, Path(tmp) / f"{name}.safetensors")
             predicted = candidate.predict(torch.as_tensor(windows)).numpy()
-            scores[name] = mouth_correlation(predicted, targets, names)
+            if criterion == "mouth":
+                scores[name] = mouth_correlation(predicted, targets, names)
+            else:
+                on_fit = candidate.predict(torch.as_tensor(fit.windows[0])).numpy()
+                scores[name] = calibrated_pose_similarity(on_fit, fit.targets[0], predicted, targets, names, max_gain)
     start = "scratch" if scores["scratch"] > scores["general"] else "general"
-    return {"start": start, "general_mouth_corr": scores["general"], "scratch_mouth_corr": scores["scratch"]}
+    score = CRITERIA[criterion]
+    return {"start": start, "criterion": criterion, f"general_{score}": scores["general"],
+            f"scratch_{score}": scores["scratch"]}

@@ -56,8 +56,10 @@ def fingerprint(*arrays: np.ndarray) -> str:
 
 
 def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Path, network: dict[str, Any],
-                    params: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
-    """Fine-tune ATCNet on the training frames; returns the model, its per-epoch loss history, and how it started."""
+                    params: dict[str, Any], expression_model: str, calibration: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
+    """Fine-tune ATCNet on the training frames; returns the model, its per-epoch loss history, and how it started.
+    The start gate scores what the video takes from ATCNet: its mouth with `expression_model: atcnet`, else its head
+    pose as calibrated (`calibration`: audio_motion.calibration)."""
     config = network_config(network)
     if atcnet_general is not None and atcnet_general.config != config and getattr(atcnet_general, "packaged", False):
         log.warning("the shipped general ATCNet (%s) has another network config than this run's "
@@ -78,7 +80,10 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
     scratch.set_target_stats(*data.stats())
     choice, gate = (params["start"] if atcnet_general is not None else "scratch"), None
     if choice == "auto":
-        gate = _start_gate(motion, atcnet_general, scratch, params["gate_frames"], general_cfg, scratch_cfg)
+        criterion = "mouth" if expression_model == "atcnet" else "pose"
+        max_gain = float(calibration["max_gain"]) if calibration["enabled"] and "pose" in calibration["outputs"] else None
+        gate = _start_gate(motion, atcnet_general, scratch, params["gate_frames"], general_cfg, scratch_cfg,
+                           criterion, max_gain)
         choice = gate["start"] if gate else "general"
     if choice == "general":
         model, start, cfg = copy.deepcopy(atcnet_general), f"general:{atcnet_general.source_path}", general_cfg
@@ -86,7 +91,8 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
         model, start, cfg = scratch, "scratch", scratch_cfg
     log.info("ATCNet for this person starts from %s (%s)%s", start,
              f"{cfg.steps} steps" if choice == "general" else f"{cfg.epochs} epochs",
-             f"; start gate: mouth r general {gate['general_mouth_corr']:.3f}, scratch {gate['scratch_mouth_corr']:.3f}"
+             "; start gate ({}): {}".format(gate["criterion"], ", ".join(f"{k} {v:.3f}" for k, v in gate.items()
+                                                                          if k not in ("start", "criterion")))
              if gate else "")
     held = ~motion["train"]
     history: dict[str, list] = {}
@@ -108,7 +114,7 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
 
 
 def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int, general_cfg: TrainConfig,
-                scratch_cfg: TrainConfig) -> dict | None:
+                scratch_cfg: TrainConfig, criterion: str, max_gain: float | None) -> dict | None:
     """The start gate (training/start_gate.py) on the last `gate_frames` training frames; None when the training part
     is too short to hold them back."""
     train_frames = np.flatnonzero(motion["train"])
@@ -117,7 +123,7 @@ def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int
     fit, held_back = train_frames[:-gate_frames], train_frames[-gate_frames:]
     return choose_start(general, scratch, Sequences([motion["windows"][fit]], [motion["targets"][fit]]),
                         motion["windows"][held_back], motion["targets"][held_back], motion["names"], general_cfg,
-                        scratch_cfg)
+                        scratch_cfg, criterion, max_gain)
 
 
 def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], params: dict[str, Any]) -> dict:
@@ -181,7 +187,7 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
     heldout = heldout_loss(atcnet, motion["windows"][held_out["frames"]], real, cfg)["loss"]
     gate = training.get("start_gate") or {}
     figures = {**ours, "heldout_loss": heldout, "from_general": float(training["start"] != "scratch"),
-               **{f"start_gate_{k}": v for k, v in gate.items() if k != "start"},
+               **{f"start_gate_{k}": v for k, v in gate.items() if k not in ("start", "criterion")},
                **{f"baseline_mean_{k}": v for k, v in baseline.items()}}
     if mlflow.active_run() is not None:
         mlflow.set_tag("audio_motion.start", training["start"])
