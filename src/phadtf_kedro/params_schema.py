@@ -136,6 +136,8 @@ RULES: dict[str, Any] = {
     "generate.max_size": _int(64),
     "generate.paste_region": Literal["lower_face", "face"],  # synthesis/region.py
     "generate.lower_face": Literal["warp", "render"],  # synthesis/warp.py or the render → blend → refine path
+    "generate.mouth_interior": Literal["retrieved", "stretched"],  # synthesis/warp.py mouth_sources
+    "generate.mouth_margin": _float(ge=0),
     "demo_sample.text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.speech_text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.min_seconds": POSITIVE,

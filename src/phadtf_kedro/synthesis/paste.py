@@ -28,10 +28,14 @@ def background_frames(video: VideoFile, needed: np.ndarray) -> dict[int, np.ndar
 def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray], video: VideoFile,
                    backgrounds: dict[int, np.ndarray] | None = None) -> Iterator[tuple[SynthFrame, np.ndarray]]:
     """Each planned frame, synthesized, with the full-resolution frame of the person's video it is pasted into
-    (taken from `backgrounds` when the caller has already decoded them)."""
-    if backgrounds is None:
-        backgrounds = background_frames(video, plan["background"])
-    for frame in synth.frames(plan["coefficients"], plan["background"], backgrounds):
+    (taken from `backgrounds` when the caller has already decoded them; frames missing there, such as the mouth
+    sources, are decoded)."""
+    sources = synth.mouth_sources(plan["coefficients"], plan["background"])
+    needed = {int(i) for i in np.concatenate([plan["background"], sources])}
+    missing = needed - set(backgrounds or {})
+    if missing:
+        backgrounds = {**(backgrounds or {}), **background_frames(video, np.array(sorted(missing)))}
+    for frame in synth.frames(plan["coefficients"], plan["background"], backgrounds, sources):
         yield frame, backgrounds[frame.background]
 
 

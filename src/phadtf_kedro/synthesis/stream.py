@@ -26,12 +26,14 @@ from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.region import face_mask, lower_face_triangles, region_of
-from phadtf_kedro.synthesis.warp import mesh_warp
+from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, inner_mouth_triangles, mesh_warp, mouth_sources,
+                                         with_mouth_interior)
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 PATHS = ("refined", "blended")
 REGIONS = ("lower_face", "face")
 LOWER_FACE = ("warp", "render")
+MOUTH_INTERIOR = ("retrieved", "stretched")
 PREVIEW_RENDER = 256  # render side when the render is only shown (warped lower face)
 
 
@@ -71,22 +73,42 @@ class Synthesizer:
     region: str = "lower_face"
     path: str = "refined"
     lower_face: str = "render"  # warp: the background's own lower face moved to the new expression (synthesis/warp.py)
+    mouth_interior: str = "stretched"  # with warp: retrieved (the opening from the training frame with the nearest
+    mouth_margin: float = 0.05  # mouth, synthesis/warp.py `mouth_sources`) or stretched (the background's own)
+    training: np.ndarray | None = None  # the training frames (mouth sources are only taken from these)
+    mouth_columns: tuple[int, ...] = ()  # columns of `MOUTH_SHAPES` in the coefficients
 
     def __post_init__(self) -> None:
-        if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE:
-            raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r}: "
-                             f"expected {REGIONS} / {PATHS} / {LOWER_FACE}")
+        if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE or \
+                self.mouth_interior not in MOUTH_INTERIOR:
+            raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r} / "
+                             f"mouth_interior {self.mouth_interior!r}: expected {REGIONS} / {PATHS} / {LOWER_FACE} / "
+                             f"{MOUTH_INTERIOR}")
         if self.lower_face == "warp":  # real pixels need no refiner (it learned to turn renders into real pixels)
             self.path = "blended"
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
         self._grow = int(round(self.grow_px * self.size / 256.0))
+        self._inner = inner_mouth_triangles(self._triangles)
 
-    def frames(self, coefficients: np.ndarray, background: np.ndarray,
-               full_frames: Mapping[int, np.ndarray]) -> Iterator[SynthFrame]:
-        """One SynthFrame per row of (T, 85) coefficients, in the box of its background frame (`full_frames[b]`)."""
+    def _warps(self) -> bool:
+        return self.lower_face == "warp" and self.region == "lower_face"
+
+    def mouth_sources(self, coefficients: np.ndarray, background: np.ndarray) -> np.ndarray:
+        """(T,) the frame whose mouth interior each planned frame shows (its background unless retrieved)."""
+        background = np.asarray(background, np.int64)
+        if not (self._warps() and self.mouth_interior == "retrieved") or self.training is None or not len(background):
+            return background.copy()
+        cols = list(self.mouth_columns)
+        return mouth_sources(coefficients[:, cols], self.own[:, cols], background, self.training, self.mouth_margin)
+
+    def frames(self, coefficients: np.ndarray, background: np.ndarray, full_frames: Mapping[int, np.ndarray],
+               mouth_source: np.ndarray | None = None) -> Iterator[SynthFrame]:
+        """One SynthFrame per row of (T, 85) coefficients, in the box of its background frame (`full_frames[b]`);
+        with a warped lower face, the mouth opening from `full_frames[mouth_source[t]]` where that is another."""
         affines = np.stack([crop_affine(tuple(int(v) for v in self.boxes[b]), self.size) for b in background])
         intrinsics = self.model.intrinsics(affines)
-        warp = self.lower_face == "warp" and self.region == "lower_face"
+        warp = self._warps()
+        mouth_source = background if mouth_source is None else mouth_source
         # a warped lower face uses the render only for the preview: render it small (half the synthesis time at 552²)
         render_size = min(self.size, PREVIEW_RENDER) if warp else self.size
         render_affines = affines * (render_size / self.size)
@@ -106,6 +128,9 @@ class Synthesizer:
                 region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
             if warp:
                 blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles)
+                if int(mouth_source[t]) != b:
+                    source = int(mouth_source[t])
+                    blended = self._mouth_from(source, full_frames[source], blended, new_px, -posed[0][:, 2])
             else:
                 blended = composite(render.rgba, crop, self.erode_px, self.feather_sigma)
             pending.append(SynthFrame(t, b, render.rgba, blended, None, region))
@@ -114,6 +139,15 @@ class Synthesizer:
                 previous, pending = pending[-2].blended, pending[-1:]
         if pending:
             yield from self._refine(previous, pending, None)
+
+    def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
+                    depth: np.ndarray) -> np.ndarray:
+        """`warped` with its mouth opening taken from frame `source` (as it lies in that frame's own box)."""
+        box = tuple(int(v) for v in self.boxes[source])
+        intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
+        source_px = project(self.model.camera_vertices(self.own[source][None])[0], intrinsics)
+        return with_mouth_interior(warped, cut_crop(frame, box, self.size), source_px, new_px, depth,
+                                   self._inner, self.size / 256.0)
 
     def _refine(self, previous, items: list[SynthFrame], following) -> Iterator[SynthFrame]:
         if self.path == "blended":
@@ -148,9 +182,13 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
     boxes = face_tracks["crop_boxes"]
     size = native_size(boxes, 64, generate["max_size"])
     scale = size / 256.0
+    names = [str(n) for n in face_coefficients["names"]]
+    mouth = tuple(names.index(f"expression/{n}") for n in MOUTH_SHAPES)
     return Synthesizer(model, gan, face_coefficients["coefficients"], boxes, size, blending["samples"],
                        int(round(blending["erode_px"] * scale)), blending["feather_sigma"] * scale, generate["chunk"],
-                       generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"])
+                       generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"],
+                       generate["mouth_interior"], generate["mouth_margin"],
+                       np.flatnonzero(face_coefficients["train"]), mouth)
 
 
 def refiner_used(generate: dict) -> bool:

@@ -6,6 +6,10 @@ triangle of the generated pose takes the real pixels of the same triangle in the
 and skin keep the video's own texture and resolution while they follow the new mouth shape. The mesh spans the mouth
 opening (MediaPipe's canonical mesh has triangles between the inner lips), so an opening mouth stretches what lies
 between the lips in the background frame. Triangles are painted far to near, so the nearer surface wins.
+
+Where the new mouth opens wider than the background frame's, stretching its closed lips would smear lip pixels over
+the opening: the opening's triangles are then filled from the training frame whose own mouth is most like the new one
+(`mouth_sources`, `with_mouth_interior`; `generate.mouth_interior: retrieved`).
 """
 
 from __future__ import annotations
@@ -47,3 +51,56 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
         source = wa[:, None] * own[tri[:, 0]] + wb[:, None] * own[tri[:, 1]] + wc[:, None] * own[tri[:, 2]]
         map_x[ys, xs], map_y[ys, xs] = source[:, 0], source[:, 1]
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+# MediaPipe face-mesh vertices of the inner lip contour: the triangles between them span the mouth opening
+INNER_LIP = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415)
+# the blendshapes the mouth interior follows: how far the mouth opens and whether the lips meet
+MOUTH_SHAPES = ("jawOpen", "mouthClose", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
+                "mouthUpperUpRight")
+
+
+def inner_mouth_triangles(triangles: np.ndarray) -> np.ndarray:
+    """(F', 3) triangles of the mesh whose three vertices lie on the inner lip contour: the mouth opening."""
+    inner = np.isin(triangles, INNER_LIP).all(axis=1)
+    return triangles[inner]
+
+
+def mouth_sources(generated: np.ndarray, own: np.ndarray, background: np.ndarray, training: np.ndarray,
+                  margin: float) -> np.ndarray:
+    """Per generated frame, the training frame whose mouth interior (teeth, tongue, the dark of the mouth) to show:
+    the one whose own mouth shape (`generated`, `own`: (T, K) and (N_video, K) `MOUTH_SHAPES` columns) is nearest,
+    unless the background frame's own mouth, or failing that the previous frame's source, is within `margin` of it
+    (fewer switches: the interior does not flicker between equally good frames). Only `training` frames are sources.
+
+    Why: the warp stretches what lies between the background frame's lips; where the new mouth opens wider than the
+    background's, that is a smear of lip pixels. Face2Face (Thies et al. 2016) retrieves the mouth interior from the
+    person's own frames for the same reason."""
+    generated, own = np.asarray(generated, np.float64), np.asarray(own, np.float64)
+    training = np.asarray(training, np.int64)
+    distance = np.linalg.norm(generated[:, None, :] - own[training][None], axis=2)  # (T, N_train)
+    best = training[np.argmin(distance, axis=1)]
+    lowest = distance.min(axis=1)
+    sources, previous = np.empty(len(generated), np.int64), None
+    for t, (b, g) in enumerate(zip(np.asarray(background, np.int64), generated)):
+        if np.linalg.norm(g - own[b]) <= lowest[t] + margin:
+            sources[t] = b
+        elif previous is not None and np.linalg.norm(g - own[previous]) <= lowest[t] + margin:
+            sources[t] = previous
+        else:
+            sources[t] = best[t]
+        previous = sources[t]
+    return sources
+
+
+def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: np.ndarray, generated: np.ndarray,
+                        depth: np.ndarray, inner: np.ndarray, feather: float) -> np.ndarray:
+    """`warped` with the mouth opening (`inner` triangles at their `generated` positions) taken from another frame's
+    crop, where those triangles lie at `source_px`; the seam along the inner lips feathered by `feather` px."""
+    size = warped.shape[0]
+    interior = mesh_warp(source_crop, source_px, generated, depth, inner)
+    mask = (triangle_ids(generated, depth, inner, size) >= 0).astype(np.float32)
+    if feather > 0:  # fade inward only: outside the opening, the source crop is not warped
+        mask = cv2.GaussianBlur(mask, (0, 0), feather) * mask
+    out = mask[..., None] * interior.astype(np.float32) + (1.0 - mask[..., None]) * warped.astype(np.float32)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
