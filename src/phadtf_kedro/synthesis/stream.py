@@ -89,6 +89,7 @@ class Synthesizer:
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
         self._grow = int(round(self.grow_px * self.size / 256.0))
         self._inner = inner_mouth_triangles(self._triangles)
+        self._source: tuple[int, np.ndarray, np.ndarray] | None = None  # the last mouth source: index, crop, pixels
 
     def _warps(self) -> bool:
         return self.lower_face == "warp" and self.region == "lower_face"
@@ -143,11 +144,13 @@ class Synthesizer:
     def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
                     depth: np.ndarray) -> np.ndarray:
         """`warped` with its mouth opening taken from frame `source` (as it lies in that frame's own box)."""
-        box = tuple(int(v) for v in self.boxes[source])
-        intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
-        source_px = project(self.model.camera_vertices(self.own[source][None])[0], intrinsics)
-        return with_mouth_interior(warped, cut_crop(frame, box, self.size), source_px, new_px, depth,
-                                   self._inner, self.size / 256.0)
+        if self._source is None or self._source[0] != source:  # consecutive frames mostly share their source
+            box = tuple(int(v) for v in self.boxes[source])
+            intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
+            self._source = (source, cut_crop(frame, box, self.size),
+                            project(self.model.camera_vertices(self.own[source][None])[0], intrinsics))
+        return with_mouth_interior(warped, self._source[1], self._source[2], new_px, depth, self._inner,
+                                   self.size / 256.0)
 
     def _refine(self, previous, items: list[SynthFrame], following) -> Iterator[SynthFrame]:
         if self.path == "blended":

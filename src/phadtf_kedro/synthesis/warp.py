@@ -29,6 +29,23 @@ def triangle_ids(points: np.ndarray, depth: np.ndarray, triangles: np.ndarray, s
     return ids
 
 
+def source_positions(ids: np.ndarray, ys: np.ndarray, xs: np.ndarray, triangles: np.ndarray, generated: np.ndarray,
+                     own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For pixels (ys, xs) covered by triangle `ids`, where they come from: the same barycentric point of the triangle
+    at its `own` position (x and y arrays)."""
+    tri = triangles[ids[ys, xs]]
+    a, b, c = generated[tri[:, 0]], generated[tri[:, 1]], generated[tri[:, 2]]
+    p = np.column_stack([xs, ys]).astype(np.float64)
+    v0, v1, v2 = b - a, c - a, p - a
+    det = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
+    det = np.where(np.abs(det) < 1e-9, 1e-9, det)
+    wb = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / det
+    wc = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / det
+    wa = 1.0 - wb - wc
+    source = wa[:, None] * own[tri[:, 0]] + wb[:, None] * own[tri[:, 1]] + wc[:, None] * own[tri[:, 2]]
+    return source[:, 0], source[:, 1]
+
+
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
               triangles: np.ndarray) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
@@ -39,17 +56,7 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     ys, xs = np.nonzero(ids >= 0)
     map_x, map_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
     if len(ys):
-        tri = triangles[ids[ys, xs]]
-        a, b, c = generated[tri[:, 0]], generated[tri[:, 1]], generated[tri[:, 2]]
-        p = np.column_stack([xs, ys]).astype(np.float64)
-        v0, v1, v2 = b - a, c - a, p - a
-        det = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
-        det = np.where(np.abs(det) < 1e-9, 1e-9, det)
-        wb = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / det
-        wc = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / det
-        wa = 1.0 - wb - wc
-        source = wa[:, None] * own[tri[:, 0]] + wb[:, None] * own[tri[:, 1]] + wc[:, None] * own[tri[:, 2]]
-        map_x[ys, xs], map_y[ys, xs] = source[:, 0], source[:, 1]
+        map_x[ys, xs], map_y[ys, xs] = source_positions(ids, ys, xs, triangles, generated, own)
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -96,11 +103,29 @@ def mouth_sources(generated: np.ndarray, own: np.ndarray, background: np.ndarray
 def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: np.ndarray, generated: np.ndarray,
                         depth: np.ndarray, inner: np.ndarray, feather: float) -> np.ndarray:
     """`warped` with the mouth opening (`inner` triangles at their `generated` positions) taken from another frame's
-    crop, where those triangles lie at `source_px`; the seam along the inner lips feathered by `feather` px."""
+    crop, where those triangles lie at `source_px`; the seam along the inner lips feathered by `feather` px. Only the
+    opening's bounding box is computed (it is a few % of the crop)."""
     size = warped.shape[0]
-    interior = mesh_warp(source_crop, source_px, generated, depth, inner)
-    mask = (triangle_ids(generated, depth, inner, size) >= 0).astype(np.float32)
-    if feather > 0:  # fade inward only: outside the opening, the source crop is not warped
+    corners = generated[np.unique(inner)]
+    pad = int(np.ceil(3 * feather)) + 2
+    x0, y0 = (max(int(np.floor(v)) - pad, 0) for v in corners.min(axis=0))
+    x1, y1 = (min(int(np.ceil(v)) + pad + 1, size) for v in corners.max(axis=0))
+    if x1 <= x0 or y1 <= y0:
+        return warped
+    side = max(x1 - x0, y1 - y0)
+    local = generated - [x0, y0]
+    ids = triangle_ids(local, depth, inner, side)[:y1 - y0, :x1 - x0]
+    ys, xs = np.nonzero(ids >= 0)
+    if not len(ys):
+        return warped
+    sx, sy = source_positions(ids, ys, xs, inner, local, source_px)
+    interior = cv2.remap(source_crop, sx[None].astype(np.float32), sy[None].astype(np.float32), cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)[0]
+    mask = (ids >= 0).astype(np.float32)
+    if feather > 0:  # fade inward only: the seam along the inner lips
         mask = cv2.GaussianBlur(mask, (0, 0), feather) * mask
-    out = mask[..., None] * interior.astype(np.float32) + (1.0 - mask[..., None]) * warped.astype(np.float32)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    out = warped.copy()
+    view = out[y0:y1, x0:x1]
+    weight = mask[ys, xs][:, None]
+    view[ys, xs] = np.clip(weight * interior + (1.0 - weight) * view[ys, xs] + 0.5, 0, 255).astype(np.uint8)
+    return out
