@@ -56,7 +56,8 @@ def fingerprint(*arrays: np.ndarray) -> str:
 
 
 def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Path, network: dict[str, Any],
-                    params: dict[str, Any], expression_model: str, calibration: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
+                    params: dict[str, Any], expression_model: str,
+                    calibration: dict[str, Any]) -> tuple[ATCNet, dict, dict]:
     """Fine-tune ATCNet on the training frames; returns the model, its per-epoch loss history, and how it started.
     The start gate scores what the video takes from ATCNet: its mouth with `expression_model: atcnet`, else its head
     pose as calibrated (`calibration`: audio_motion.calibration)."""
@@ -81,7 +82,8 @@ def finetune_atcnet(motion: dict, atcnet_general: ATCNet | None, resume_path: Pa
     choice, gate = (params["start"] if atcnet_general is not None else "scratch"), None
     if choice == "auto":
         criterion = "mouth" if expression_model == "atcnet" else "pose"
-        max_gain = float(calibration["max_gain"]) if calibration["enabled"] and "pose" in calibration["outputs"] else None
+        calibrated = calibration["enabled"] and "pose" in calibration["outputs"]
+        max_gain = float(calibration["max_gain"]) if calibrated else None
         gate = _start_gate(motion, atcnet_general, scratch, params["gate_frames"], general_cfg, scratch_cfg,
                            criterion, max_gain)
         choice = gate["start"] if gate else "general"
