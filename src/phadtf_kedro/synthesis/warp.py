@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.spatial import cKDTree
 
 
-def triangle_ids(points: np.ndarray, depth: np.ndarray, triangles: np.ndarray, size: int) -> np.ndarray:
-    """(size, size) int32: which of `triangles` covers each pixel of the (V, 2) projected `points` (−1: none),
-    the nearest one (smallest `depth`) where several overlap."""
-    ids = np.full((size, size), -1, np.int32)
+def triangle_ids(points: np.ndarray, depth: np.ndarray, triangles: np.ndarray,
+                 shape: int | tuple[int, int]) -> np.ndarray:
+    """`shape` (an int: square) int32: which of `triangles` covers each pixel of the (V, 2) projected `points`
+    (−1: none), the nearest one (smallest `depth`) where several overlap."""
+    ids = np.full((shape, shape) if isinstance(shape, int) else shape, -1, np.int32)
     order = np.argsort(-depth[triangles].mean(axis=1))  # far first: nearer triangles overwrite
     corners = np.round(points[triangles] * 4).astype(np.int32)
     for i in order:
@@ -85,9 +87,8 @@ def mouth_sources(generated: np.ndarray, own: np.ndarray, background: np.ndarray
     person's own frames for the same reason."""
     generated, own = np.asarray(generated, np.float64), np.asarray(own, np.float64)
     training = np.asarray(training, np.int64)
-    distance = np.linalg.norm(generated[:, None, :] - own[training][None], axis=2)  # (T, N_train)
-    best = training[np.argmin(distance, axis=1)]
-    lowest = distance.min(axis=1)
+    lowest, nearest = cKDTree(own[training]).query(generated)  # memory O(T): generation may drive minutes of audio
+    best = training[nearest]
     sources, previous = np.empty(len(generated), np.int64), None
     for t, (b, g) in enumerate(zip(np.asarray(background, np.int64), generated)):
         if np.linalg.norm(g - own[b]) <= lowest[t] + margin:
@@ -112,9 +113,8 @@ def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: 
     x1, y1 = (min(int(np.ceil(v)) + pad + 1, size) for v in corners.max(axis=0))
     if x1 <= x0 or y1 <= y0:
         return warped
-    side = max(x1 - x0, y1 - y0)
     local = generated - [x0, y0]
-    ids = triangle_ids(local, depth, inner, side)[:y1 - y0, :x1 - x0]
+    ids = triangle_ids(local, depth, inner, (y1 - y0, x1 - x0))
     ys, xs = np.nonzero(ids >= 0)
     if not len(ys):
         return warped
