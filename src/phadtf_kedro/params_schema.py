@@ -87,6 +87,7 @@ RULES: dict[str, Any] = {
     "audio_motion.expression.smooth": COUNT,
     "audio_motion.calibration.enabled": bool,
     "audio_motion.calibration.max_gain": _float(ge=1),
+    "audio_motion.calibration.max_gain_pose": _float(ge=1),
     "audio_motion.calibration.outputs": list[Literal["expression", "pose"]],
     "train_general.frames": Literal["train", "all"],
     "train_general.local_persons": bool,

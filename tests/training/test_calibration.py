@@ -37,6 +37,18 @@ def test_gain_is_capped_and_outputs_can_be_left_alone():
     np.testing.assert_allclose(apply_calibration(predicted, expression_only)[:, 3], predicted[:, 3])
 
 
+def test_the_head_pose_has_its_own_cap():
+    predicted, real = _tracks()
+    predicted[:, 3] = 0.01 * (real[:, 3] - real[:, 3].mean())  # a pose query 100× too calm
+    cal = fit_calibration(predicted, real, NAMES, max_gain=2.0, max_gain_pose=300.0)
+    out = apply_calibration(predicted, cal)
+    np.testing.assert_allclose(out[:, 3], real[:, 3], atol=1e-9)  # widened back to the person's own head motion
+    assert cal["gain"][0] == 2.0 and float(cal["max_gain_pose"]) == 300.0  # the expression keeps its bound
+    bounded = fit_calibration(predicted, real, NAMES, max_gain=2.0, max_gain_pose=50.0)
+    assert bounded["gain"][3] == 50.0
+    assert fit_calibration(predicted, real, NAMES, max_gain=2.0)["gain"][3] == 2.0  # no pose cap: max_gain
+
+
 def test_identity_changes_nothing_and_a_calibration_survives_its_dataset(tmp_path):
     predicted, real = _tracks()
     np.testing.assert_allclose(apply_calibration(predicted, identity_calibration(NAMES)), predicted)

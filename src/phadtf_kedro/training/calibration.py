@@ -8,7 +8,10 @@ utterance, as generation does) and maps a prediction y to
     real_mean + gain · (y − predicted_mean),    gain = clip(real_std / predicted_std, 0, max_gain)
 
 so on those frames each output has the person's mean and spread. `max_gain` bounds what an output the network barely
-moves may be blown up to (its motion would be mostly noise). An output whose prediction does not move keeps gain 1.
+moves may be blown up to (its motion would be mostly noise). The head pose has its own bound, `max_gain_pose`: with
+PHADTF's matched pose the calibrated angles only choose which of the person's real frames (and so real head motion)
+each output frame shows, and a calm query keeps that choice near the mean pose, a head that barely moves. An output
+whose prediction does not move keeps gain 1.
 The calibration is a dict of arrays (per output: its name, gain, means and stds), stored beside the person's ATCNet
 (an .npz) and applied at generation time (`synthesis.plan.plan_from_prediction(..., calibration=...)`).
 """
@@ -25,20 +28,25 @@ FIELDS = ("gain", "predicted_mean", "real_mean", "predicted_std", "real_std")
 
 
 def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str], max_gain: float,
-                    outputs: Sequence[str] = ("expression", "pose")) -> dict:
+                    outputs: Sequence[str] = ("expression", "pose"), max_gain_pose: float | None = None) -> dict:
     """Calibration from predicted and real (T, D) tracks of the same frames. Only outputs whose name starts with
-    one of `outputs` (`expression/…`, `pose/…`) are calibrated; the others get gain 1 and no shift."""
+    one of `outputs` (`expression/…`, `pose/…`) are calibrated; the others get gain 1 and no shift. The gains of
+    `pose/…` outputs are bounded by `max_gain_pose` (None: `max_gain`)."""
     p, r = np.asarray(predicted, np.float64), np.asarray(real, np.float64)
     if p.shape != r.shape or p.ndim != 2 or p.shape[1] != len(names) or len(p) < 2:
         raise ValueError(f"calibration needs two (T ≥ 2, {len(names)}) tracks, got {p.shape} and {r.shape}")
     p_mean, r_mean, p_std, r_std = p.mean(0), r.mean(0), p.std(0), r.std(0)
     moving = p_std > 1e-12
-    gain = np.where(moving, np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, max_gain), 1.0)
-    chosen = np.array([str(n).split("/")[0] in outputs for n in names])
+    group = np.array([str(n).split("/")[0] for n in names])
+    pose_cap = max_gain if max_gain_pose is None else max_gain_pose
+    cap = np.where(group == "pose", pose_cap, max_gain)
+    gain = np.where(moving, np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, cap), 1.0)
+    chosen = np.isin(group, list(outputs))
     gain = np.where(chosen, gain, 1.0)
     r_mean = np.where(chosen, r_mean, p_mean)
     return {"names": np.array([str(n) for n in names]), "frames": np.array(len(p)), "max_gain": np.array(max_gain),
-            "outputs": np.array(list(outputs), dtype=str), "gain": gain, "predicted_mean": p_mean, "real_mean": r_mean,
+            "max_gain_pose": np.array(pose_cap), "outputs": np.array(list(outputs), dtype=str), "gain": gain,
+            "predicted_mean": p_mean, "real_mean": r_mean,
             "predicted_std": p_std, "real_std": r_std}
 
 
@@ -46,8 +54,8 @@ def identity_calibration(names: Sequence[str]) -> dict:
     """A calibration that changes nothing (calibration switched off)."""
     zeros = np.zeros(len(names))
     return {"names": np.array([str(n) for n in names]), "frames": np.array(0), "max_gain": np.array(1.0),
-            "outputs": np.array([], dtype=str), "gain": np.ones(len(names)), "predicted_mean": zeros,
-            "real_mean": zeros, "predicted_std": zeros, "real_std": zeros}
+            "max_gain_pose": np.array(1.0), "outputs": np.array([], dtype=str), "gain": np.ones(len(names)),
+            "predicted_mean": zeros, "real_mean": zeros, "predicted_std": zeros, "real_std": zeros}
 
 
 def apply_calibration(predicted: np.ndarray, calibration: dict, source: str = "atcnet_calibration") -> np.ndarray:

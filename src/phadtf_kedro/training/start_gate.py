@@ -11,8 +11,9 @@ exactly the collapse):
   mouth-opening blendshapes follow the real ones (mean Pearson correlation).
 - `pose` (the ridge gives the expression and ATCNet only the head pose, the default): HS (metrics/pose.py) of the
   predicted head angles against the real ones, after the amplitude calibration generation applies
-  (training/calibration.py, fitted on the candidate's predictions of the fit frames). A network whose pose collapsed
-  to the mean stays a still head however it is calibrated, and scores low.
+  (training/calibration.py, fitted on the candidate's predictions of the fit frames). The gain is bounded by
+  `calibration.max_gain`, not the pose's own, wider `max_gain_pose` that generation uses: a network must move the
+  head on its own to win, and one whose pose collapsed to the mean stays a still head and scores low.
 """
 
 from __future__ import annotations

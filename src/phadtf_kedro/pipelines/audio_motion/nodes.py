@@ -169,7 +169,8 @@ def calibrate_atcnet(atcnet: ATCNet, expression_ridge: dict, motion: dict, param
         return identity_calibration(motion["names"])
     predicted = atcnet.predict(torch.as_tensor(motion["windows"][train])).numpy()
     predicted = with_ridge_expression(predicted, expression_ridge, motion["windows"][train])
-    return fit_calibration(predicted, motion["targets"][train], motion["names"], params["max_gain"], params["outputs"])
+    return fit_calibration(predicted, motion["targets"][train], motion["names"], params["max_gain"], params["outputs"],
+                           params["max_gain_pose"])
 
 
 def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: dict[str, np.ndarray],
