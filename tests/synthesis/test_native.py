@@ -15,9 +15,9 @@ from phadtf_kedro.face.shape import PersonalShape
 from phadtf_kedro.face.tracker import default_model_path
 from phadtf_kedro.metrics.image import laplacian_variance
 from phadtf_kedro.synthesis.gate import decide, validation_split
-from phadtf_kedro.synthesis.region import NOSE_TIP, changed_region, lower_face_triangles
+from phadtf_kedro.synthesis.region import NOSE_TIP, changed_region, dilated, lower_face_triangles
 from phadtf_kedro.synthesis.stream import native_size, with_correction
-from phadtf_kedro.synthesis.warp import mesh_warp
+from phadtf_kedro.synthesis.warp import mesh_warp, source_positions, triangle_affines
 
 K = np.array([420.0, 420.0, 128.0, 128.0])  # a 256² crop, face ≈ 150 px wide at 45 cm
 CHIN, LEFT_EYE, RIGHT_EYE, UPPER_LIP = 152, 33, 263, 13
@@ -119,3 +119,27 @@ def test_the_mesh_warp_moves_real_pixels_with_the_mesh():
     moved = mesh_warp(image, points, points + [0.0, 10.0], depth, triangles)  # the square slides down by 10 px
     assert np.abs(moved[40:90, 30:90].astype(int) - image[30:80, 30:90]).mean() < 3
     assert np.abs(moved[:29].astype(int) - image[:29]).max() == 0  # outside the mesh: untouched
+
+
+def test_each_pixel_comes_from_the_same_barycentric_point_of_its_own_triangle():
+    rng = np.random.default_rng(0)
+    generated, own = rng.uniform(0, 100, (3, 2)), rng.uniform(0, 100, (3, 2))
+    weights = rng.dirichlet(np.ones(3), size=50)  # points inside the generated triangle
+    xs, ys = (weights @ generated).T
+    affine = triangle_affines(np.array([[0, 1, 2]]), generated, own)[0]
+    mapped = np.column_stack([xs, ys, np.ones(50)]) @ affine.T
+    np.testing.assert_allclose(mapped, weights @ own, atol=1e-9)
+    ys, xs = np.nonzero(np.ones((4, 4), bool))  # whole pixels, as the warp asks: the same maps
+    sx, sy = source_positions(np.zeros((4, 4), np.int64), ys, xs, np.array([[0, 1, 2]]), generated, own)
+    np.testing.assert_allclose(np.column_stack([sx, sy]), np.column_stack([xs, ys, np.ones(16)]) @ affine.T)
+
+
+def test_the_paste_region_grows_as_a_whole_frame_dilation_would():
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        mask = np.zeros((200, 200), np.uint8)
+        cx, cy = (int(v) for v in rng.integers(0, 200, 2))
+        cv2.circle(mask, (cx, cy), int(rng.integers(3, 60)), 255, -1)  # anywhere, the frame's edges included
+        for grow in (0, 4, 9):
+            whole = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+            np.testing.assert_array_equal(dilated(mask, grow), whole if grow else mask)

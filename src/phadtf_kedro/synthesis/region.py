@@ -50,14 +50,23 @@ def region_of(projections: list[np.ndarray], triangles: np.ndarray, size: int, g
     mask = np.zeros((size, size), np.uint8)
     for points in projections:
         mask |= fill_triangles(points, triangles, size)
-    if grow_px > 0:
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
-    return mask
+    return dilated(mask, grow_px)
+
+
+def dilated(mask: np.ndarray, grow_px: int) -> np.ndarray:
+    """`mask` grown by `grow_px` with an elliptic element; only around what it covers (the lower face is a fraction of
+    the crop, and the dilation's cost grows with the area it is run on)."""
+    if grow_px <= 0 or not mask.any():
+        return mask
+    x, y, w, h = cv2.boundingRect(mask)
+    x0, y0 = max(x - grow_px, 0), max(y - grow_px, 0)
+    x1, y1 = min(x + w + grow_px, mask.shape[1]), min(y + h + grow_px, mask.shape[0])
+    out = mask.copy()
+    out[y0:y1, x0:x1] = cv2.dilate(mask[y0:y1, x0:x1],
+                                   cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
+    return out
 
 
 def face_mask(rgba: np.ndarray, grow_px: int) -> np.ndarray:
     """The whole rendered face (`region: face`, the paper's paste): coverage, holes filled, dilated by grow_px."""
-    mask = fill_holes(rgba[..., 3] >= 128).astype(np.uint8) * 255
-    if grow_px > 0:
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow_px + 1,) * 2))
-    return mask
+    return dilated(fill_holes(rgba[..., 3] >= 128).astype(np.uint8) * 255, grow_px)

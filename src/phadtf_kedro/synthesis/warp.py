@@ -31,21 +31,27 @@ def triangle_ids(points: np.ndarray, depth: np.ndarray, triangles: np.ndarray,
     return ids
 
 
+def triangle_affines(triangles: np.ndarray, generated: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """(F, 2, 3) per triangle, the affine map of a pixel (x, y, 1) at the triangle's `generated` position to the same
+    barycentric point at its `own` position."""
+    a, b, c = (generated[triangles[:, k]].astype(np.float64) for k in range(3))
+    oa, ob, oc = (own[triangles[:, k]].astype(np.float64) for k in range(3))
+    v0, v1 = b - a, c - a
+    det = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
+    det = np.where(np.abs(det) < 1e-9, 1e-9, det)[:, None]
+    db, dc = ob - oa, oc - oa  # where the barycentric weights of b and c move the point
+    along_x = (v1[:, 1:2] * db - v0[:, 1:2] * dc) / det
+    along_y = (v0[:, 0:1] * dc - v1[:, 0:1] * db) / det
+    offset = oa - along_x * a[:, 0:1] - along_y * a[:, 1:2]
+    return np.stack([along_x, along_y, offset], axis=2)
+
+
 def source_positions(ids: np.ndarray, ys: np.ndarray, xs: np.ndarray, triangles: np.ndarray, generated: np.ndarray,
                      own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For pixels (ys, xs) covered by triangle `ids`, where they come from: the same barycentric point of the triangle
     at its `own` position (x and y arrays)."""
-    tri = triangles[ids[ys, xs]]
-    a, b, c = generated[tri[:, 0]], generated[tri[:, 1]], generated[tri[:, 2]]
-    p = np.column_stack([xs, ys]).astype(np.float64)
-    v0, v1, v2 = b - a, c - a, p - a
-    det = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
-    det = np.where(np.abs(det) < 1e-9, 1e-9, det)
-    wb = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / det
-    wc = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / det
-    wa = 1.0 - wb - wc
-    source = wa[:, None] * own[tri[:, 0]] + wb[:, None] * own[tri[:, 1]] + wc[:, None] * own[tri[:, 2]]
-    return source[:, 0], source[:, 1]
+    m = triangle_affines(triangles, generated, own)[ids[ys, xs]]
+    return (m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2], m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2])
 
 
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
@@ -55,10 +61,12 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     keep their own value."""
     size = image.shape[0]
     ids = triangle_ids(generated, depth, triangles, size)
-    ys, xs = np.nonzero(ids >= 0)
-    map_x, map_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
-    if len(ys):
-        map_x[ys, xs], map_y[ys, xs] = source_positions(ids, ys, xs, triangles, generated, own)
+    # per pixel, its triangle's affine map; the last slot, for pixels no triangle covers, is the identity
+    affines = np.concatenate([triangle_affines(triangles, generated, own), [[[1, 0, 0], [0, 1, 0]]]]).astype(np.float32)
+    m = affines[ids]  # ids −1 → the identity
+    x, y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
+    map_x = m[..., 0, 0] * x + m[..., 0, 1] * y + m[..., 0, 2]
+    map_y = m[..., 1, 0] * x + m[..., 1, 1] * y + m[..., 1, 2]
     return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 

@@ -82,7 +82,8 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
         for f, background in on_backgrounds(synth, plan, raw_video):
             progress.update(f.index + 1)
             full = paste_back(f.refined, f.region, background, boxes[f.background], params["seamless"])
-            render, blended, crop = (at_size(x[None], PREVIEW_SIZE)[0] for x in (f.rgba[..., :3], f.blended, f.refined))
+            render, blended = (at_size(x[None], PREVIEW_SIZE)[0] for x in (f.rgba[..., :3], f.blended))
+            crop = blended if f.refined is f.blended else at_size(f.refined[None], PREVIEW_SIZE)[0]
             yield full, crop, np.concatenate([render, blended, crop], axis=1)
 
     return TalkingVideo(frames, FPS, driving_audio.samples, driving_audio.sample_rate)
