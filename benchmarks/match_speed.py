@@ -26,6 +26,7 @@ from quality import source
 from phadtf_kedro.face.model import POSE
 from phadtf_kedro.metrics.pose import head_pose_similarity, head_pose_velocity_similarity, pose_std_ratio
 from phadtf_kedro.synthesis.plan import plan_from_prediction
+from phadtf_kedro.training.calibration import with_pose_cap
 
 
 TRAINING_FRAMES_31 = 300  # 31.mp4's training part (12 s at 25 fps); the evaluation reports the frames after it
@@ -45,14 +46,6 @@ def prepared(project: Path, identity: str) -> Path:
         for stage in ("preprocessing", "reconstruction", "audio_motion"):
             run_session(project, stage, person_id=identity, **split)
     return data
-
-
-def with_pose_cap(calibration: dict, cap: float) -> dict:
-    """The calibration with its head-pose gains re-bounded by `cap` (from its stored predicted and real spreads)."""
-    pose = np.array([str(n).startswith("pose/") for n in calibration["names"]]) & ("pose" in calibration["outputs"])
-    moving = calibration["predicted_std"] > 1e-12
-    widened = np.clip(calibration["real_std"] / np.where(moving, calibration["predicted_std"], 1.0), 0.0, cap)
-    return {**calibration, "gain": np.where(pose & moving, widened, calibration["gain"])}
 
 
 def figures(data: Path, identity: str, speed: float, cap: float, blending: dict,

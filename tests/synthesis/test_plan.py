@@ -73,6 +73,13 @@ def test_calibration_widens_the_prediction_and_the_matched_motion():
     assert lively["coefficients"][:, 52].std() > 1.5 * calm["coefficients"][:, 52].std()
     widened = plan_from_prediction(predicted, face, "predicted", 1.0, None, 7, calibration=calibration)
     np.testing.assert_allclose(widened["coefficients"][:, 52:55], real[:, 52:55], atol=1e-5)
+    still = predicted.copy()
+    still[:, 52:58] = predicted[:, 52:58].mean(0) + 1e-3 * (predicted[:, 52:58] - predicted[:, 52:58].mean(0))
+    bounded = fit_calibration(still, real, NAMES, max_gain=10.0, max_gain_pose=1e6)
+    shown = plan_from_prediction(still, face, "predicted", 1.0, None, 7, calibration=bounded)
+    assert shown["coefficients"][:, 52].std() < 0.05 * real[:, 52].std()  # shown angles: at most 10× (max_gain)
+    queried = plan_from_prediction(still, face, "matched", 1.0, None, 7, calibration=bounded)
+    assert queried["coefficients"][:, 52].std() > 0.3 * real[:, 52].std()  # a matched query: widened in full
 
 
 def test_an_unknown_pose_source_is_one_line_naming_the_parameter():

@@ -5,7 +5,8 @@ import pytest
 
 from phadtf_kedro.datasets import NpzDataset
 from phadtf_kedro.errors import PhadtfError
-from phadtf_kedro.training.calibration import apply_calibration, fit_calibration, identity_calibration
+from phadtf_kedro.training.calibration import (apply_calibration, fit_calibration, identity_calibration,
+                                               with_pose_cap)
 
 NAMES = ["expression/jawOpen", "expression/mouthPucker", "expression/eyeBlinkLeft", "pose/pitch"]
 
@@ -47,6 +48,8 @@ def test_the_head_pose_has_its_own_cap():
     bounded = fit_calibration(predicted, real, NAMES, max_gain=2.0, max_gain_pose=50.0)
     assert bounded["gain"][3] == 50.0
     assert fit_calibration(predicted, real, NAMES, max_gain=2.0)["gain"][3] == 2.0  # no pose cap: max_gain
+    rebounded = with_pose_cap(cal, 2.0)  # what `pose_source: predicted` shows
+    assert rebounded["gain"][3] == 2.0 and rebounded["gain"][0] == cal["gain"][0]
 
 
 def test_identity_changes_nothing_and_a_calibration_survives_its_dataset(tmp_path):

@@ -23,7 +23,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.blend import match_backgrounds
 from phadtf_kedro.face.model import EXPRESSION, LIGHT, POSE, TRANSLATION, check_coefficients, pack
 from phadtf_kedro.face.pose import POSE_SOURCES, choose_poses
-from phadtf_kedro.training.calibration import apply_calibration
+from phadtf_kedro.training.calibration import apply_calibration, with_pose_cap
 
 
 def training_frames(face_coefficients: dict[str, np.ndarray]) -> np.ndarray:
@@ -51,13 +51,16 @@ def plan_frames(expression: np.ndarray, poses: np.ndarray, face_coefficients: di
 def plan_from_prediction(predicted: np.ndarray, face_coefficients: dict[str, np.ndarray], pose_source: str,
                          pose_amplitude: float, window: int | None, taps: int, calibration: dict | None = None,
                          speed: float = 1.0) -> dict[str, np.ndarray]:
-    """PHADTF's test time from ATCNet's (T, 58) expression | pose: calibrated (when a `calibration` is given), the
+    """PHADTF's test time from ATCNet's (T, 58) expression | pose: calibrated (when a `calibration` is given; the
+    pose's gains bounded by the expression's `max_gain` when the predicted angles are shown), the
     pose reassigned from matched training frames, replaced by the replayed track, or kept (see the module docstring).
     `window` caps the match's search half-width (None: PHADTF's ±speed × frames since the previous keyframe)."""
     if pose_source not in POSE_SOURCES:
         raise PhadtfError(f"audio_motion.generation.pose_source is {pose_source!r}: expected one of "
                           f"{', '.join(POSE_SOURCES)}")
     if calibration is not None:
+        if pose_source == "predicted" and "max_gain" in calibration:  # the angles are shown, not only matched
+            calibration = with_pose_cap(calibration, float(calibration["max_gain"]))
         predicted = apply_calibration(predicted, calibration)
     coeffs = face_coefficients["coefficients"]
     reference = coeffs[training_frames(face_coefficients)][:, POSE]

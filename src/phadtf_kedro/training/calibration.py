@@ -69,3 +69,14 @@ def apply_calibration(predicted: np.ndarray, calibration: dict, source: str = "a
                           "rerun the audio_motion pipeline for this person")
     gain, p_mean, r_mean = (np.asarray(calibration[k], np.float64) for k in ("gain", "predicted_mean", "real_mean"))
     return r_mean + gain * (p - p_mean)
+
+
+def with_pose_cap(calibration: dict, cap: float) -> dict:
+    """The calibration with its head-pose gains bounded by `cap` instead (recomputed from its stored spreads): what
+    `pose_source: predicted` renders must not widen a barely moving pose as far as the matched query may."""
+    pose = np.array([str(n).startswith("pose/") for n in calibration["names"]])
+    pose &= "pose" in [str(o) for o in np.atleast_1d(calibration.get("outputs", []))]
+    p_std, r_std = (np.asarray(calibration[k], np.float64) for k in ("predicted_std", "real_std"))
+    moving = p_std > 1e-12
+    widened = np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, cap)
+    return {**calibration, "gain": np.where(pose & moving, widened, calibration["gain"])}
