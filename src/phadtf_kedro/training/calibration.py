@@ -36,11 +36,9 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
     if p.shape != r.shape or p.ndim != 2 or p.shape[1] != len(names) or len(p) < 2:
         raise ValueError(f"calibration needs two (T ≥ 2, {len(names)}) tracks, got {p.shape} and {r.shape}")
     p_mean, r_mean, p_std, r_std = p.mean(0), r.mean(0), p.std(0), r.std(0)
-    moving = p_std > 1e-12
     group = np.array([str(n).split("/")[0] for n in names])
     pose_cap = max_gain if max_gain_pose is None else max_gain_pose
-    cap = np.where(group == "pose", pose_cap, max_gain)
-    gain = np.where(moving, np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, cap), 1.0)
+    gain = _gains(p_std, r_std, np.where(group == "pose", pose_cap, max_gain))
     chosen = np.isin(group, list(outputs))
     gain = np.where(chosen, gain, 1.0)
     r_mean = np.where(chosen, r_mean, p_mean)
@@ -48,6 +46,12 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
             "max_gain_pose": np.array(pose_cap), "outputs": np.array(list(outputs), dtype=str), "gain": gain,
             "predicted_mean": p_mean, "real_mean": r_mean,
             "predicted_std": p_std, "real_std": r_std}
+
+
+def _gains(predicted_std: np.ndarray, real_std: np.ndarray, cap: np.ndarray | float) -> np.ndarray:
+    """real / predicted spread, at most `cap`; 1 for an output whose prediction does not move."""
+    moving = predicted_std > 1e-12
+    return np.where(moving, np.clip(real_std / np.where(moving, predicted_std, 1.0), 0.0, cap), 1.0)
 
 
 def identity_calibration(names: Sequence[str]) -> dict:
@@ -77,6 +81,4 @@ def with_pose_cap(calibration: dict, cap: float) -> dict:
     pose = np.array([str(n).startswith("pose/") for n in calibration["names"]])
     pose &= "pose" in [str(o) for o in np.atleast_1d(calibration.get("outputs", []))]
     p_std, r_std = (np.asarray(calibration[k], np.float64) for k in ("predicted_std", "real_std"))
-    moving = p_std > 1e-12
-    widened = np.clip(r_std / np.where(moving, p_std, 1.0), 0.0, cap)
-    return {**calibration, "gain": np.where(pose & moving, widened, calibration["gain"])}
+    return {**calibration, "gain": np.where(pose, _gains(p_std, r_std, cap), calibration["gain"])}
