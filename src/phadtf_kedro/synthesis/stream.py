@@ -25,6 +25,7 @@ from phadtf_kedro.face.crop import crop_affine, cut_crop
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
+from phadtf_kedro.synthesis.plan import training_frames
 from phadtf_kedro.synthesis.region import face_mask, lower_face_triangles, region_of
 from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, inner_mouth_triangles, mesh_warp, mouth_sources,
                                          with_mouth_interior)
@@ -73,9 +74,11 @@ class Synthesizer:
     region: str = "lower_face"
     path: str = "refined"
     lower_face: str = "render"  # warp: the background's own lower face moved to the new expression (synthesis/warp.py)
-    mouth_interior: str = "stretched"  # with warp: retrieved (the opening from the training frame with the nearest
-    mouth_margin: float = 0.05  # mouth, synthesis/warp.py `mouth_sources`) or stretched (the background's own)
-    training: np.ndarray | None = None  # the training frames (mouth sources are only taken from these)
+    # with warp, the mouth opening: retrieved (from the training frame with the nearest mouth, beyond `mouth_margin`;
+    # synthesis/warp.py `mouth_sources`) or stretched (the background's own)
+    mouth_interior: str = "stretched"
+    mouth_margin: float = 0.05
+    training: np.ndarray | None = None  # the tracked training frames (mouth sources are only taken from these)
     mouth_columns: tuple[int, ...] = ()  # columns of `MOUTH_SHAPES` in the coefficients
 
     def __post_init__(self) -> None:
@@ -191,7 +194,7 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        int(round(blending["erode_px"] * scale)), blending["feather_sigma"] * scale, generate["chunk"],
                        generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"],
                        generate["mouth_interior"], generate["mouth_margin"],
-                       np.flatnonzero(face_coefficients["train"]), mouth)
+                       training_frames(face_coefficients), mouth)
 
 
 def refiner_used(generate: dict) -> bool:
