@@ -9,6 +9,10 @@ five mouth-opening blendshapes (the start gate's criterion). The general ATCNet'
 figures; never fails on them.
 
     python benchmarks/expression_models.py --cache /tmp/corpus   # tracked clips (one .npz per clip), written when missing
+    python benchmarks/expression_models.py --cache /tmp/corpus --phones   # also MFCC + PocketSphinx phone labels
+
+`--phones` appends the phone one-hot columns (`audio/phones.py`, as `benchmarks/audio_motion_phones.py` gives them
+to ATCNet) to every MFCC row, normalised per utterance like the MFCCs, and fits the same ridge on both feature sets.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-from audio_motion_phones import JAW, NAMES, VALIDATION
+from audio_motion_phones import JAW, NAMES, VALIDATION, clips
 from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.face.model import EXPRESSION
@@ -53,8 +57,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(SHARED_DATA / "corpus"))
     parser.add_argument("--cache", help="a folder of tracked clips (.npz), written when missing")
+    parser.add_argument("--phones", action="store_true", help="also MFCC + phone labels, at conf/base's rows")
     args = parser.parse_args()
-    data = tracked_clips(Path(args.corpus), Path(args.cache) if args.cache else None)
+    cache = Path(args.cache) if args.cache else None
+    data = (clips if args.phones else tracked_clips)(Path(args.corpus), cache)
     corpus_clips = sorted(set(data) - set(base_params("train_general")["corpus"]["exclude"]))
     chosen = base_params("audio_motion")["expression"]
     print(f"ridge over {len(corpus_clips)} corpus clips; validation speakers {', '.join(VALIDATION)} "
@@ -69,6 +75,15 @@ def main() -> None:
         print(f"{str(rows):<8}{alpha:>6.0f} {own:>4.0f} {smooth:>6} | "
               + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores) + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}",
               flush=True)
+    if args.phones:
+        with_phones = {name: {**clip, "windows": clip["phones"]} for name, clip in data.items()}
+        for features, clips_ in (("mfcc", data), ("mfcc + phones", with_phones)):
+            for alpha in (5000.0, 20000.0, 50000.0):
+                scores = held_out_scores(clips_, corpus_clips, chosen["rows"], alpha, chosen["own_weight"],
+                                         chosen["smooth"])
+                mean = np.mean(scores, axis=0)
+                print(f"{features:<14}{alpha:>6.0f} | " + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores)
+                      + f" | {mean[0]:.3f} / {mean[1]:.3f}", flush=True)
 
 
 if __name__ == "__main__":
