@@ -95,7 +95,7 @@ class Synthesizer:
         self._source: tuple[int, np.ndarray, np.ndarray] | None = None  # the last mouth source: index, crop, pixels
 
     def _warps(self) -> bool:
-        return self.lower_face == "warp" and self.region == "lower_face"
+        return warps_real_pixels(self.region, self.lower_face)
 
     def mouth_sources(self, coefficients: np.ndarray, background: np.ndarray) -> np.ndarray:
         """(T,) the frame whose mouth interior each planned frame shows (its background unless retrieved)."""
@@ -197,9 +197,14 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        training_frames(face_coefficients), mouth)
 
 
+def warps_real_pixels(paste_region: str, lower_face: str) -> bool:
+    """Whether the new lower face is the background frame's own pixels moved by the mesh warp (nothing rendered)."""
+    return paste_region == "lower_face" and lower_face == "warp"
+
+
 def refiner_used(generate: dict) -> bool:
     """Whether `generate`'s path can use the GAN at all: not where the lower face is the video's own pixels, warped."""
-    return not (generate["paste_region"] == "lower_face" and generate["lower_face"] == "warp")
+    return not warps_real_pixels(generate["paste_region"], generate["lower_face"])
 
 
 def chosen_path(refinement_gate: dict, generate: dict) -> str:
