@@ -16,6 +16,7 @@ motion the video will have; they are compared with the real held-out poses: HS, 
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,8 @@ def prepared(project: Path, identity: str) -> Path:
     return data
 
 
-def figures(data: Path, identity: str, speed: float, cap: float, blending: dict,
-            bin_deg: float) -> tuple[float, float, float]:
+def figures(data: Path, identity: str, speed: float, cap: float, blending: dict, bin_deg: float,
+            quantile: float | None = None) -> tuple[float, float, float]:
     face = dict(np.load(data / "04_feature" / identity / "coefficients.npz"))
     held = dict(np.load(data / "07_model_output" / identity / "heldout_motion.npz"))
     calibration = with_pose_cap(dict(np.load(data / "06_models" / identity / "atcnet_calibration.npz")), cap)
@@ -58,7 +59,8 @@ def figures(data: Path, identity: str, speed: float, cap: float, blending: dict,
         held = {**held, "predicted": held["predicted"][keep], "frames": held["frames"][keep]}
     real = face["coefficients"][held["frames"]][:, POSE]
     plan = plan_from_prediction(held["predicted"], face, "matched", 1.0, blending["search_window"],
-                                blending["hanning_taps"], calibration=calibration, speed=speed)
+                                blending["hanning_taps"], calibration=calibration, speed=speed,
+                                head_speed_quantile=quantile)
     shown = plan["coefficients"][:, POSE]
     return (head_pose_similarity(shown, real, bin_deg), head_pose_velocity_similarity(shown, real),
             pose_std_ratio(shown, real))
@@ -69,20 +71,23 @@ def main() -> None:
     parser.add_argument("--project", required=True, help="a project folder (made when missing)")
     parser.add_argument("--speeds", nargs="+", type=float, default=[1.0, 2.0, 3.0, 4.0])
     parser.add_argument("--max-gain-pose", nargs="+", type=float, default=[8.0, 32.0, 100.0, 300.0, 1000.0])
+    parser.add_argument("--head-speed-quantile", nargs="+", default=["none"],
+                        help="blending.head_speed_quantile values to try; none: no bound")
     args = parser.parse_args()
+    quantiles = [None if q == "none" else float(q) for q in args.head_speed_quantile]
     project = Path(args.project)
     if not (project / "conf").exists():
         make_project(project)
     data = {identity: prepared(project, identity) for identity in CASES}
     blending, bin_deg = base_params("blending"), base_params("evaluation")["hs_bin_deg"]
     print(f"matched plan of the held-out frames vs their real poses; validation cases {', '.join(CASES)}")
-    print("speed | max_gain_pose | " + " | ".join(CASES) + " | mean HS / velocity HS / pose std ratio")
-    for speed in args.speeds:
-        for cap in args.max_gain_pose:
-            rows = [figures(data[i], i, speed, cap, blending, bin_deg) for i in CASES]
-            mean = np.mean(rows, axis=0)
-            print(f"{speed:>5g} | {cap:>6g} | " + " | ".join("%.2f / %.2f / %.2f" % r for r in rows)
-                  + f" | {mean[0]:.3f} / {mean[1]:.3f} / {mean[2]:.3f}", flush=True)
+    print("speed | max_gain_pose | head_speed_quantile | " + " | ".join(CASES)
+          + " | mean HS / velocity HS / pose std ratio")
+    for speed, cap, quantile in itertools.product(args.speeds, args.max_gain_pose, quantiles):
+        rows = [figures(data[i], i, speed, cap, blending, bin_deg, quantile) for i in CASES]
+        mean = np.mean(rows, axis=0)
+        print(f"{speed:>5g} | {cap:>6g} | {quantile} | " + " | ".join("%.2f / %.2f / %.2f" % r for r in rows)
+              + f" | {mean[0]:.3f} / {mean[1]:.3f} / {mean[2]:.3f}", flush=True)
 
 
 if __name__ == "__main__":

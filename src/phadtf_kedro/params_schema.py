@@ -98,6 +98,7 @@ RULES: dict[str, Any] = {
     "blending.hanning_taps": COUNT,
     "blending.search_window": _int(1) | None,
     "blending.match_speed": POSITIVE,
+    "blending.head_speed_quantile": FRACTION | None,
     "blending.erode_px": INDEX,
     "blending.feather_sigma": NON_NEGATIVE,
     "blending.samples": INDEX,

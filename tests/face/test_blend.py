@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from phadtf_kedro.face.blend import composite, fill_holes, keyframes, match_backgrounds, smooth_track
+from phadtf_kedro.face.blend import composite, fill_holes, head_path, keyframes, match_backgrounds, smooth_track
 
 
 def _phadtf_smooth(x, window_len=7):
@@ -73,6 +73,24 @@ def test_the_search_window_is_the_time_since_the_previous_keyframe():
     assert np.abs(np.diff(capped[keys])).max() <= 1
     free = [np.argmin(np.abs(candidates - q).sum(1)) for q in query[keys]]
     assert np.abs(np.diff(free)).max() > 50  # (what an unrestricted match would do)
+
+
+def test_the_head_speed_bound_keeps_a_fast_run_from_turning_the_head_faster_than_the_person():
+    t = np.arange(120)
+    roll = 0.01 * np.sin(t / 5.0) + np.where(t < 100, 0.0, 0.03 * (t - 100))  # a calm head, then one fast turn
+    candidates = np.column_stack([np.zeros(120), np.zeros(120), roll])
+    q = np.arange(40)
+    query = np.column_stack([np.zeros(40), np.zeros(40), 0.28 * (1 - np.cos(2 * np.pi * q / 20))])  # turns to and fro
+    path, steps = head_path(candidates, taps=7)
+    assert path[0] == 0 and np.all(np.diff(path) >= 0) and len(steps) == 119
+    free, keys = match_backgrounds(query, candidates, speed=20.0)
+    bounded, _ = match_backgrounds(query, candidates, speed=20.0, head_speed_quantile=0.5)
+    limit = np.quantile(steps, 0.5)  # the calm part's pace
+    pace = [abs(path[free[k]] - path[free[b]]) / (k - b) for b, k in zip(keys[:-1], keys[1:])]
+    assert len(keys) > 2 and max(pace) > 5 * limit  # unbounded, the background races through the turn
+    for before, key in zip(keys[:-1], keys[1:]):  # bounded: no more path than the person's own pace allows
+        assert abs(path[bounded[key]] - path[bounded[before]]) <= limit * (key - before) + 1e-12
+    np.testing.assert_array_equal(match_backgrounds(query, candidates, speed=20.0, head_speed_quantile=None)[0], free)
 
 
 def test_fill_holes_and_composite():

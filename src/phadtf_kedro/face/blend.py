@@ -13,6 +13,11 @@ test_personalized.py with speed 1, the roll axis, at most N/10 keyframes):
    video never has to run faster than `speed` × real time to get from one match to the next;
 4. frame indices in between are interpolated linearly (rounded), so the background video moves smoothly.
 
+Ours adds one optional bound (`head_speed_quantile`, off when None): the background may not cover more of the
+training head's path between two keyframes than the person's own head covers in as many frames at that quantile of
+its per-frame speed (both measured on the smoothed training track). `speed` lets the background run faster than the
+training video; this keeps a faster run from turning the head faster than the person ever turned it.
+
 Where this differs from the original, on purpose: the search window is symmetric (the original's slice
 `[I − p, I + p)` leaves out I + p, an off-by-one of its own); the close-keyframe rule compares each keyframe with the
 last one *kept* (the original compares with an entry it may already have overwritten by −1, which then indexes the
@@ -78,13 +83,21 @@ def keyframes(smoothed: np.ndarray, raw: np.ndarray | None = None, axes: Sequenc
     return np.unique(np.concatenate([[0], kept, [t - 1]])).astype(np.int64)
 
 
+def head_path(candidates: np.ndarray, taps: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) distance travelled by the smoothed training head up to each frame and (N − 1,) its per-frame speeds
+    (Euclidean over the angles, in their own unit)."""
+    steps = np.linalg.norm(np.diff(smooth_track(candidates, taps), axis=0), axis=1)
+    return np.concatenate([[0.0], np.cumsum(steps)]), steps
+
+
 def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | None = None, taps: int = 7,
-                      speed: float = 1.0, axes: Sequence[int] = KEY_AXES,
-                      max_fraction: float = MAX_KEY_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+                      speed: float = 1.0, axes: Sequence[int] = KEY_AXES, max_fraction: float = MAX_KEY_FRACTION,
+                      head_speed_quantile: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per query frame, the index of a candidate (training) frame to use as background (see the module docstring).
 
     query (T, 3) and candidates (N, 3) are pose angles. `window`: None searches ±speed × (frames since the previous
     keyframe) around the previous match, as the original; a number also caps that half-width.
+    `head_speed_quantile`: also bound the head path covered per output frame (module docstring); None: no bound.
     Returns (per-frame indices (T,), keyframe times)."""
     query = np.asarray(query, np.float64)
     candidates = np.asarray(candidates, np.float64)
@@ -94,12 +107,15 @@ def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | N
     cost = np.abs(candidates - query[keys[0]]).sum(axis=1)
     chosen = [int(np.argmin(cost))]
     positions = np.arange(len(candidates))
+    path, steps = head_path(candidates, taps)
+    limit = np.quantile(steps, head_speed_quantile) if head_speed_quantile is not None and len(steps) else np.inf
     for before, key in zip(keys[:-1], keys[1:]):
         half = speed * (key - before)
         if window is not None:
             half = min(half, window)
         cost = np.abs(candidates - query[key]).sum(axis=1)
         cost[np.abs(positions - chosen[-1]) > half] = np.inf
+        cost[np.abs(path - path[chosen[-1]]) > limit * (key - before)] = np.inf  # the previous match always stays
         chosen.append(int(np.argmin(cost)))
     indices = np.interp(np.arange(len(query)), keys, chosen)
     return np.clip(np.round(indices), 0, len(candidates) - 1).astype(np.int64), keys

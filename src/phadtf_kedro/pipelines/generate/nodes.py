@@ -64,7 +64,8 @@ def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, 
     frame it is blended onto."""
     return plan_from_prediction(motion["predicted"], face_coefficients, generation["pose_source"],
                                 generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"],
-                                calibration=calibration, speed=blending["match_speed"])
+                                calibration=calibration, speed=blending["match_speed"],
+                                head_speed_quantile=blending["head_speed_quantile"])
 
 
 def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
