@@ -119,6 +119,8 @@ def test_the_mesh_warp_moves_real_pixels_with_the_mesh():
     moved = mesh_warp(image, points, points + [0.0, 10.0], depth, triangles)  # the square slides down by 10 px
     assert np.abs(moved[40:90, 30:90].astype(int) - image[30:80, 30:90]).mean() < 3
     assert np.abs(moved[:29].astype(int) - image[:29]).max() == 0  # outside the mesh: untouched
+    off = mesh_warp(image, points, points - [40.0, 0.0], depth, triangles)  # the mesh slides partly out of the crop
+    assert np.abs(off[30:90, 0:50].astype(int) - image[30:90, 40:90]).mean() < 3 and (off[:, 62:] == image[:, 62:]).all()
 
 
 def test_each_pixel_comes_from_the_same_barycentric_point_of_its_own_triangle():

@@ -58,16 +58,23 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
               triangles: np.ndarray) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
     `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
-    keep their own value."""
+    keep their own value; only the box around the generated mesh is resampled (the lower face: about a third of the
+    crop)."""
     size = image.shape[0]
-    ids = triangle_ids(generated, depth, triangles, size)
+    x0, y0 = np.clip(np.floor(generated.min(axis=0)).astype(int), 0, size)
+    x1, y1 = np.clip(np.ceil(generated.max(axis=0)).astype(int) + 1, 0, size)
+    out = image.copy()
+    if x1 <= x0 or y1 <= y0:
+        return out
+    ids = triangle_ids(generated - [x0, y0], depth, triangles, (y1 - y0, x1 - x0))
     # per pixel, its triangle's affine map; the last slot, for pixels no triangle covers, is the identity
     affines = np.concatenate([triangle_affines(triangles, generated, own), [[[1, 0, 0], [0, 1, 0]]]]).astype(np.float32)
     m = affines[ids]  # ids −1 → the identity
-    x, y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
+    x, y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     map_x = m[..., 0, 0] * x + m[..., 0, 1] * y + m[..., 0, 2]
     map_y = m[..., 1, 0] * x + m[..., 1, 1] * y + m[..., 1, 2]
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out
 
 
 # MediaPipe face-mesh vertices of the inner lip contour: the triangles between them span the mouth opening
