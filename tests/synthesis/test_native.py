@@ -119,6 +119,9 @@ def test_the_mesh_warp_moves_real_pixels_with_the_mesh():
     moved = mesh_warp(image, points, points + [0.0, 10.0], depth, triangles)  # the square slides down by 10 px
     assert np.abs(moved[40:90, 30:90].astype(int) - image[30:80, 30:90]).mean() < 3
     assert np.abs(moved[:29].astype(int) - image[:29]).max() == 0  # outside the mesh: untouched
+    extra = np.r_[points, [[2.0, 2.0]]]  # a vertex no triangle uses changes nothing
+    assert (mesh_warp(image, extra, extra + np.array([[0.0, 10.0]] * 4 + [[60.0, 0.0]]), np.full(5, 45.0), triangles)
+            == moved).all()
     off = mesh_warp(image, points, points - [40.0, 0.0], depth, triangles)  # the mesh slides partly out of the crop
     assert np.abs(off[30:90, 0:50].astype(int) - image[30:90, 40:90]).mean() < 3 and (off[:, 62:] == image[:, 62:]).all()
 

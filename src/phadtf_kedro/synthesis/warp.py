@@ -58,11 +58,11 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
               triangles: np.ndarray) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
     `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
-    keep their own value; only the box around the generated mesh is resampled (the lower face: about a third of the
-    crop)."""
+    keep their own value; only the box around the `triangles` at their generated position is resampled."""
     size = image.shape[0]
-    x0, y0 = np.clip(np.floor(generated.min(axis=0)).astype(int), 0, size)
-    x1, y1 = np.clip(np.ceil(generated.max(axis=0)).astype(int) + 1, 0, size)
+    corners = generated[triangles.ravel()]  # the triangles' own vertices: the mesh may have many others
+    x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, size)
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 0, size)
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
