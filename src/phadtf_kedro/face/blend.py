@@ -107,8 +107,10 @@ def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | N
     cost = np.abs(candidates - query[keys[0]]).sum(axis=1)
     chosen = [int(np.argmin(cost))]
     positions = np.arange(len(candidates))
-    path, steps = head_path(candidates, taps)
-    limit = np.quantile(steps, head_speed_quantile) if head_speed_quantile is not None and len(steps) else np.inf
+    path, limit = np.zeros(len(candidates)), np.inf  # no bound: every candidate within the window may be chosen
+    if head_speed_quantile is not None and len(candidates) > 1:
+        path, steps = head_path(candidates, taps)
+        limit = np.quantile(steps, head_speed_quantile)
     for before, key in zip(keys[:-1], keys[1:]):
         half = speed * (key - before)
         if window is not None:
