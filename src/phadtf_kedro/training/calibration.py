@@ -36,7 +36,7 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
     if p.shape != r.shape or p.ndim != 2 or p.shape[1] != len(names) or len(p) < 2:
         raise ValueError(f"calibration needs two (T ≥ 2, {len(names)}) tracks, got {p.shape} and {r.shape}")
     p_mean, r_mean, p_std, r_std = p.mean(0), r.mean(0), p.std(0), r.std(0)
-    group = np.array([str(n).split("/")[0] for n in names])
+    group = _groups(names)
     pose_cap = max_gain if max_gain_pose is None else max_gain_pose
     gain = _gains(p_std, r_std, np.where(group == "pose", pose_cap, max_gain))
     chosen = np.isin(group, list(outputs))
@@ -46,6 +46,11 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
             "max_gain_pose": np.array(pose_cap), "outputs": np.array(list(outputs), dtype=str), "gain": gain,
             "predicted_mean": p_mean, "real_mean": r_mean,
             "predicted_std": p_std, "real_std": r_std}
+
+
+def _groups(names: Sequence[str]) -> np.ndarray:
+    """Each output's group: the part of its name before the first `/` (`expression`, `pose`)."""
+    return np.array([str(n).split("/")[0] for n in names])
 
 
 def _gains(predicted_std: np.ndarray, real_std: np.ndarray, cap: np.ndarray | float) -> np.ndarray:
@@ -78,7 +83,7 @@ def apply_calibration(predicted: np.ndarray, calibration: dict, source: str = "a
 def with_pose_cap(calibration: dict, cap: float) -> dict:
     """The calibration with its head-pose gains bounded by `cap` instead (recomputed from its stored spreads): what
     `pose_source: predicted` renders must not widen a barely moving pose as far as the matched query may."""
-    pose = np.array([str(n).startswith("pose/") for n in calibration["names"]])
-    pose &= "pose" in [str(o) for o in np.atleast_1d(calibration.get("outputs", []))]
+    calibrated = [str(o) for o in np.atleast_1d(calibration.get("outputs", []))]
+    pose = (_groups(calibration["names"]) == "pose") & ("pose" in calibrated)
     p_std, r_std = (np.asarray(calibration[k], np.float64) for k in ("predicted_std", "real_std"))
     return {**calibration, "gain": np.where(pose, _gains(p_std, r_std, cap), calibration["gain"])}
