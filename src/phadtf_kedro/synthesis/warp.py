@@ -54,15 +54,21 @@ def source_positions(ids: np.ndarray, ys: np.ndarray, xs: np.ndarray, triangles:
     return (m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2], m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2])
 
 
+def _box(corners: np.ndarray, size: int, pad: int = 0) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the pixels around (N, 2) points, grown by `pad`, within a size × size crop (empty when
+    x1 ≤ x0 or y1 ≤ y0)."""
+    x0, y0 = (max(int(np.floor(v)) - pad, 0) for v in corners.min(axis=0))
+    x1, y1 = (min(int(np.ceil(v)) + pad + 1, size) for v in corners.max(axis=0))
+    return x0, y0, x1, y1
+
+
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
               triangles: np.ndarray) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
     `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
     keep their own value; only the box around the `triangles` at their generated position is resampled."""
     size = image.shape[0]
-    corners = generated[triangles.ravel()]  # the triangles' own vertices: the mesh may have many others
-    x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, size)
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 0, size)
+    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size)  # the mesh may have many other vertices
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
@@ -122,10 +128,7 @@ def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: 
     crop, where those triangles lie at `source_px`; the seam along the inner lips feathered by `feather` px. Only the
     opening's bounding box is computed (it is a few % of the crop)."""
     size = warped.shape[0]
-    corners = generated[np.unique(inner)]
-    pad = int(np.ceil(3 * feather)) + 2
-    x0, y0 = (max(int(np.floor(v)) - pad, 0) for v in corners.min(axis=0))
-    x1, y1 = (min(int(np.ceil(v)) + pad + 1, size) for v in corners.max(axis=0))
+    x0, y0, x1, y1 = _box(generated[np.unique(inner)], size, int(np.ceil(3 * feather)) + 2)
     if x1 <= x0 or y1 <= y0:
         return warped
     local = generated - [x0, y0]
