@@ -22,10 +22,12 @@ from phadtf_kedro.metrics.image import ssim
 
 
 def per_frame(frames: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(PSNR dB, SSIM) of every frame against its real frame."""
+    """(PSNR dB, SSIM) of every frame against its real frame; a frame equal to its real one has PSNR NaN (left out of
+    the means, as the evaluation's per-frame PSNR leaves it out)."""
     mse = np.array([mean_squared_error(r, f) for f, r in zip(frames, real)], np.float64)
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(255.0 ** 2 / mse), np.array([ssim(f, r) for f, r in zip(frames, real)])
+        psnr = np.where(mse > 0, 10.0 * np.log10(255.0 ** 2 / mse), np.nan)
+    return psnr, np.array([ssim(f, r) for f, r in zip(frames, real)])
 
 
 def main() -> None:
@@ -46,8 +48,9 @@ def main() -> None:
     for k in args.first:
         print(f"\n{args.person}: PSNR dB / SSIM per frame, held-out frames 0-{k - 1} | {k}-{len(real) - 1} | all")
         for row, (p, s) in scores.items():
-            print(f"{row:<18} {p[:k].mean():6.2f} / {s[:k].mean():.3f} | {p[k:].mean():6.2f} / {s[k:].mean():.3f}"
-                  f" | {p.mean():6.2f} / {s.mean():.3f}", flush=True)
+            parts = [f"{np.nanmean(p[cut]):6.2f} / {s[cut].mean():.3f}" for cut in (slice(0, k), slice(k, None),
+                                                                                   slice(None))]
+            print(f"{row:<18} " + " | ".join(parts), flush=True)
 
 
 if __name__ == "__main__":
