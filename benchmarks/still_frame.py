@@ -15,16 +15,15 @@ from pathlib import Path
 
 import numpy as np
 from bench import load_npz
-from skimage.metrics import mean_squared_error
 
 from phadtf_kedro.evaluation.plan import ROWS
-from phadtf_kedro.metrics.image import ssim
+from phadtf_kedro.metrics.image import frame_mses, ssim
 
 
 def per_frame(frames: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(PSNR dB, SSIM) of every frame against its real frame; a frame equal to its real one has PSNR NaN (left out of
     the means, as the evaluation's per-frame PSNR leaves it out)."""
-    mse = np.array([mean_squared_error(r, f) for f, r in zip(frames, real)], np.float64)
+    mse = frame_mses(frames, real)
     with np.errstate(divide="ignore"):
         psnr = np.where(mse > 0, 10.0 * np.log10(255.0 ** 2 / mse), np.nan)
     return psnr, np.array([ssim(f, r) for f, r in zip(frames, real)])

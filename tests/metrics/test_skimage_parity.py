@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from phadtf_kedro.metrics.image import frame_psnrs, masked_psnr, psnr
+from phadtf_kedro.metrics.image import frame_mses, frame_psnrs, masked_psnr, psnr
 from phadtf_kedro.metrics.mouth import LIPS, RIGID, landmark_distance, similarity_transform
 from tests.conftest import VIDEO_31, shared
 
@@ -69,6 +69,8 @@ def test_frame_psnrs_match_the_hand_written_pooling_on_31(frames_31):
     assert pooled == pytest.approx(10 * np.log10(255.0 ** 2 / mse.mean()), rel=1e-12)
     assert per_frame == pytest.approx(np.mean(10 * np.log10(255.0 ** 2 / mse[1:])), rel=1e-12)
     assert frame_psnrs(a, a) == (float("inf"), float("inf"))
+    np.testing.assert_allclose(frame_mses(a, b), mse, rtol=1e-12)
+    assert frame_mses(a, b)[0] == 0.0
 
 
 def test_similarity_transform_matches_umeyama_on_tracked_31(landmarks_31):

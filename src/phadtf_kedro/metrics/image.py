@@ -43,11 +43,17 @@ def at_size(images: np.ndarray, size: int) -> np.ndarray:
     return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
 
 
+def frame_mses(predicted: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Each frame's MSE for two equally long stacks of uint8 frames, taken frame by frame (scikit-image's), so no
+    float copy of a whole stack is ever made."""
+    return np.array([mean_squared_error(b, a) for a, b in zip(predicted, target)], np.float64)
+
+
 def frame_psnrs(predicted: np.ndarray, target: np.ndarray) -> tuple[float, float]:
     """(pooled, per-frame) PSNR (dB) of two equally long stacks of uint8 frames: pooled takes the MSE over all
     frames at once; per-frame averages each frame's PSNR (as papers report it; identical frames, of infinite PSNR, are
-    left out). The MSE is taken frame by frame (scikit-image's), so no float copy of a whole stack is ever made."""
-    mse = np.array([mean_squared_error(b, a) for a, b in zip(predicted, target)], np.float64)
+    left out)."""
+    mse = frame_mses(predicted, target)
     with np.errstate(divide="ignore"):
         pooled = 10.0 * np.log10(255.0 ** 2 / mse.mean()) if len(mse) else float("nan")
         per_frame = 10.0 * np.log10(255.0 ** 2 / mse[mse > 0])
