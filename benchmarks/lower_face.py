@@ -7,7 +7,8 @@ identity: the user's finetune (train on the first 60 %), then the evaluation pip
 held-out frames, and one table of the `ours` row. `--compare lower_face`: the rendered lower face (the paper's
 render → blend → refine, refined or blended as the refinement gate chose) vs the matched frame's own lower face
 mesh-warped to the generated expression. `--compare mouth_interior` (warped): the matched frame's lips stretched open
-vs the mouth opening retrieved from the training frame with the nearest mouth.
+vs the mouth opening retrieved from the training frame with the nearest mouth. `--compare surround` (warped): what lies
+just outside the moved lower face keeps its pixels vs follows the moved contour (synthesis/warp.py `surround_band`).
 
     python benchmarks/lower_face.py
     python benchmarks/lower_face.py --compare mouth_interior --identities vox2_741400104,vox2_741400163,vox2_00015
@@ -28,7 +29,9 @@ from quality import source
 SHOWN = ("psnr_per_frame", "ssim", "sharpness_ratio", "lmd", "mouth_corr", "mouth_std_ratio", "one_face")
 COMPARED = {"lower_face": {"render": {"lower_face": "render"}, "warp": {"lower_face": "warp"}},
             "mouth_interior": {"stretched": {"lower_face": "warp", "mouth_interior": "stretched"},
-                               "retrieved": {"lower_face": "warp", "mouth_interior": "retrieved"}}}
+                               "retrieved": {"lower_face": "warp", "mouth_interior": "retrieved"}},
+            "surround": {"none": {"lower_face": "warp", "surround": "none"},
+                         "faded": {"lower_face": "warp", "surround": "faded"}}}
 
 
 def evaluate(project: Path, identity: str, env: str | None, modes: dict[str, dict]) -> dict[str, dict]:

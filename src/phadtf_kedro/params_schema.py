@@ -140,6 +140,7 @@ RULES: dict[str, Any] = {
     "generate.lower_face": Literal["warp", "render"],  # synthesis/warp.py or the render → blend → refine path
     "generate.mouth_interior": Literal["retrieved", "stretched"],  # synthesis/warp.py mouth_sources
     "generate.mouth_margin": _float(ge=0),
+    "generate.surround": Literal["faded", "none"],  # synthesis/warp.py surround_band
     "demo_sample.text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.speech_text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.min_seconds": POSITIVE,

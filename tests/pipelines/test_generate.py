@@ -66,7 +66,7 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
     tracks = load31(generated31, "03_primary", "face_tracks.npz")
     full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
     params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "render",
-              "mouth_interior": "retrieved", "mouth_margin": 0.05}
+              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "none"}
     blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
     outs = [np.stack([f.refined for f in synthesizer(model, gan, coefficients, tracks, blending, {**params, "chunk": c})
                       .frames(coeffs, background, full)]) for c in (3, 100)]

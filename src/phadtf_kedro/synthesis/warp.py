@@ -7,6 +7,12 @@ and skin keep the video's own texture and resolution while they follow the new m
 opening (MediaPipe's canonical mesh has triangles between the inner lips), so an opening mouth stretches what lies
 between the lips in the background frame. Triangles are painted far to near, so the nearer surface wins.
 
+Around the mesh the warp fades into the frame (`surround_band`): a pixel just outside the generated lower face takes
+the displacement of the nearest pixel inside it, eased to none over a band a few times wider than the largest vertex
+move. Without it, where the new jaw closes more than the background frame's, the old chin stayed where it was below
+the new one: a doubled jaw line. With it, the neck and cheeks' surroundings stretch or shrink to meet the moved
+contour, as in image morphing with fixed outer points.
+
 Where the new mouth opens wider than the background frame's, stretching its closed lips would smear lip pixels over
 the opening: the opening's triangles are then filled from the training frame whose own mouth is most like the new one
 (`mouth_sources`, `with_mouth_interior`; `generate.mouth_interior: retrieved`).
@@ -62,13 +68,37 @@ def _box(corners: np.ndarray, size: int, pad: int = 0) -> tuple[int, int, int, i
     return x0, y0, x1, y1
 
 
+def surround_band(own: np.ndarray, generated: np.ndarray, triangles: np.ndarray, minimum: float = 2.0) -> float:
+    """Width in px of the band around the generated mesh over which the warp fades to none: three times the largest
+    move of a vertex of `triangles` (so the eased fade never folds the surroundings), at least `minimum`."""
+    used = np.unique(triangles)
+    moves = np.linalg.norm(np.asarray(own, np.float64)[used] - np.asarray(generated, np.float64)[used], axis=1)
+    return float(max(3.0 * np.max(moves, initial=0.0), minimum))
+
+
+def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray,
+                        band: float) -> tuple[np.ndarray, np.ndarray]:
+    """Displacements (dx, dy), known on the `covered` pixels, carried outside them: each other pixel takes the
+    displacement of its nearest covered pixel times a smoothstep that falls from 1 at the mesh to 0 at `band` px."""
+    if band <= 0 or covered.all() or not covered.any():
+        return dx, dy
+    distance, label = cv2.distanceTransformWithLabels((~covered).astype(np.uint8), cv2.DIST_L2, 5,
+                                                      labelType=cv2.DIST_LABEL_PIXEL)
+    nearest = np.flatnonzero(covered)[label - 1]  # labels number the covered pixels in raster order, from 1
+    fade = np.clip(1.0 - distance / band, 0.0, 1.0)
+    fade = np.where(covered, 1.0, fade * fade * (3.0 - 2.0 * fade)).astype(np.float32)
+    return dx.ravel()[nearest] * fade, dy.ravel()[nearest] * fade
+
+
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
-              triangles: np.ndarray) -> np.ndarray:
+              triangles: np.ndarray, band: float = 0.0) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
     `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
-    keep their own value; only the box around the `triangles` at their generated position is resampled."""
+    keep their own value, or with `band` > 0 follow the mesh's nearest displacement, eased to none `band` px away
+    (`faded_into_surround`); only the box around the `triangles` at their generated position (grown by `band`) is
+    resampled."""
     size = image.shape[0]
-    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size)  # the mesh may have many other vertices
+    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size, int(np.ceil(band)))  # not the mesh's other vertices
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
@@ -79,6 +109,9 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     x, y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     map_x = m[..., 0, 0] * x + m[..., 0, 1] * y + m[..., 0, 2]
     map_y = m[..., 1, 0] * x + m[..., 1, 1] * y + m[..., 1, 2]
+    if band > 0:
+        dx, dy = faded_into_surround(ids >= 0, map_x - x, map_y - y, band)
+        map_x, map_y = x + dx, y + dy
     out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out
 
