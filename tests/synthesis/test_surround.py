@@ -39,18 +39,21 @@ def test_a_closing_jaw_leaves_no_second_jaw_line_with_the_surround_faded():
 
 
 def test_the_fade_reaches_nothing_beyond_its_band():
-    opened = SQUARE + [[0, 0], [0, 0], [0, 6.0], [0, 6.0]]
-    band = surround_band(SQUARE, opened, TRIANGLES)
-    out = mesh_warp(chin_image(), SQUARE, opened, DEPTH, TRIANGLES, band)
-    assert (out[107 + int(np.ceil(band)):] == chin_image()[107 + int(np.ceil(band)):]).all()
+    closed = SQUARE - [[0, 0], [0, 0], [0, 6.0], [0, 6.0]]
+    band = surround_band(SQUARE, closed, TRIANGLES)
+    out = mesh_warp(chin_image(), SQUARE, closed, DEPTH, TRIANGLES, band)
+    assert (out[94 + int(np.ceil(band)):] == chin_image()[94 + int(np.ceil(band)):]).all()
 
 
 def test_the_displacement_is_carried_from_the_nearest_covered_pixel_and_eased_to_zero():
-    covered = np.zeros((1, 12), bool)
+    covered = np.zeros((1, 20), bool)
     covered[0, :2] = True
-    dx = np.zeros((1, 12), np.float32)
+    dx = np.zeros((1, 20), np.float32)
     dx[0, :2] = 4.0
-    out, _ = faded_into_surround(covered, dx, np.zeros_like(dx), band=10.0)
+    out, _ = faded_into_surround(covered, dx, np.zeros_like(dx))
     assert out[0, 0] == out[0, 1] == 4.0  # inside: its own
-    assert (np.diff(out[0, 1:]) <= 0).all() and out[0, -1] == 0.0  # outside: falls to none at 10 px
+    assert (np.diff(out[0, 1:]) <= 0).all() and out[0, 2] > 3.5  # outside: eased down from the mesh's 4 px ...
+    assert out[0, 12] > 0 and (out[0, 13:] == 0).all()  # ... to none 3 × 4 px from the mesh
+    small = dx / 8  # a contour that moves 0.5 px fades within the 2 px minimum
+    assert (faded_into_surround(covered, small, np.zeros_like(small))[0][0, 4:] == 0).all()
     assert surround_band(SQUARE, SQUARE, TRIANGLES) == 2.0  # still mesh: the minimum band

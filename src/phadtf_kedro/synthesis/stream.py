@@ -26,7 +26,7 @@ from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.plan import training_frames
-from phadtf_kedro.synthesis.region import face_mask, lower_face_triangles, region_of
+from phadtf_kedro.synthesis.region import dilated, face_mask, lower_face_triangles, region_of
 from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, inner_mouth_triangles, mesh_warp, mouth_sources,
                                          surround_band, with_mouth_interior)
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
@@ -135,9 +135,12 @@ class Synthesizer:
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
                 band = surround_band(own_px, new_px, self._triangles) if warp and self.surround == "faded" else 0.0
-                region = region_of([new_px, own_px], self._triangles, self.size, self._grow + int(np.ceil(band)))
+                region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
             if warp:
                 blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles, band)
+                if band > 0:  # the surroundings that followed the contour are pasted too, and only they (a paste
+                    # resamples the frame twice: a wider region would soften the face where nothing changed)
+                    region |= dilated(np.where((blended != crop).any(axis=2), 255, 0).astype(np.uint8), self._grow)
                 if int(mouth_source[t]) != b:
                     source = int(mouth_source[t])
                     blended = self._mouth_from(source, full_frames[source], blended, new_px, -posed[0][:, 2])
