@@ -31,7 +31,7 @@ def test_a_closing_jaw_leaves_no_second_jaw_line_with_the_surround_faded():
     band = surround_band(SQUARE, closed, TRIANGLES)
     assert band == 45.0
     kept = mesh_warp(image, SQUARE, closed, DEPTH, TRIANGLES)[:, 60, 0]
-    faded = mesh_warp(image, SQUARE, closed, DEPTH, TRIANGLES, band)[:, 60, 0]
+    faded = mesh_warp(image, SQUARE, closed, DEPTH, TRIANGLES, surround=True)[:, 60, 0]
     assert dark_bands(kept) == 2  # the moved jaw line at ~85 and the old one at 97-100
     assert dark_bands(faded) == 1 and faded[82:87].min() < 80  # only the moved one
     assert (np.diff(faded[90:150].astype(int)) >= -1).all()  # the neck ramp stays a ramp: nothing folded
@@ -41,7 +41,7 @@ def test_a_closing_jaw_leaves_no_second_jaw_line_with_the_surround_faded():
 def test_the_fade_reaches_nothing_beyond_its_band():
     closed = SQUARE - [[0, 0], [0, 0], [0, 6.0], [0, 6.0]]
     band = surround_band(SQUARE, closed, TRIANGLES)
-    out = mesh_warp(chin_image(), SQUARE, closed, DEPTH, TRIANGLES, band)
+    out = mesh_warp(chin_image(), SQUARE, closed, DEPTH, TRIANGLES, surround=True)
     assert (out[94 + int(np.ceil(band)):] == chin_image()[94 + int(np.ceil(band)):]).all()
 
 

@@ -28,7 +28,7 @@ from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.plan import training_frames
 from phadtf_kedro.synthesis.region import dilated, face_mask, lower_face_triangles, region_of
 from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, inner_mouth_triangles, mesh_warp, mouth_sources,
-                                         surround_band, with_mouth_interior)
+                                         with_mouth_interior)
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 PATHS = ("refined", "blended")
@@ -82,15 +82,15 @@ class Synthesizer:
     training: np.ndarray | None = None  # the tracked training frames (mouth sources are only taken from these)
     mouth_columns: tuple[int, ...] = ()  # columns of `MOUTH_SHAPES` in the coefficients
     # with warp, around the moved lower face: faded (the surroundings follow the contour, eased to none over a band;
-    # synthesis/warp.py `surround_band`) or none (they keep their pixels: the old chin shows below a closing jaw)
+    # synthesis/warp.py `faded_into_surround`) or none (they keep their pixels: the old chin shows below a closing jaw)
     surround: str = "none"
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE or \
                 self.mouth_interior not in MOUTH_INTERIOR or self.surround not in SURROUND:
             raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r} / "
-                             f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r}: expected {REGIONS} / "
-                             f"{PATHS} / {LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND}")
+                             f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r}: expected "
+                             f"{REGIONS} / {PATHS} / {LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND}")
         if self.lower_face == "warp":  # real pixels need no refiner (it learned to turn renders into real pixels)
             self.path = "blended"
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
@@ -128,17 +128,16 @@ class Synthesizer:
             b = int(background[t])
             box = tuple(int(v) for v in self.boxes[b])
             crop = cut_crop(full_frames[b], box, self.size)
-            band = 0.0
             if self.region == "face":
                 region = face_mask(render.rgba, self._grow)
             else:  # the mesh posed with the generated and with the background frame's own expression
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
-                band = surround_band(own_px, new_px, self._triangles) if warp and self.surround == "faded" else 0.0
                 region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
             if warp:
-                blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles, band)
-                if band > 0:  # the surroundings that followed the contour are pasted too, and only they (a paste
+                faded = self.surround == "faded"
+                blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles, faded)
+                if faded:  # the surroundings that followed the contour are pasted too, and only they (a paste
                     # resamples the frame twice: a wider region would soften the face where nothing changed)
                     region |= dilated(np.where((blended != crop).any(axis=2), 255, 0).astype(np.uint8), self._grow)
                 if int(mouth_source[t]) != b:

@@ -7,10 +7,11 @@ and skin keep the video's own texture and resolution while they follow the new m
 opening (MediaPipe's canonical mesh has triangles between the inner lips), so an opening mouth stretches what lies
 between the lips in the background frame. Triangles are painted far to near, so the nearer surface wins.
 
-Around the mesh the warp fades into the frame (`surround_band`): a pixel just outside the generated lower face takes
-the displacement of the nearest pixel inside it, eased to none over a band three times as wide as that move. Without it, where the new jaw closes more than the background frame's, the old chin stayed where it was below
-the new one: a doubled jaw line. With it, the neck and cheeks' surroundings stretch or shrink to meet the moved
-contour, as in image morphing with fixed outer points.
+Around the mesh the warp may fade into the frame (`surround`, `faded_into_surround`): a pixel just outside the
+generated lower face takes the displacement of the nearest pixel inside it, eased to none over a band three times
+as wide as that move. Without it, where the new jaw closes more than the background frame's, the old chin stayed
+where it was below the new one: a doubled jaw line. With it, the neck and cheeks' surroundings stretch or shrink to
+meet the moved contour, as in image morphing with fixed outer points.
 
 Where the new mouth opens wider than the background frame's, stretching its closed lips would smear lip pixels over
 the opening: the opening's triangles are then filled from the training frame whose own mouth is most like the new one
@@ -67,23 +68,23 @@ def _box(corners: np.ndarray, size: int, pad: int = 0) -> tuple[int, int, int, i
     return x0, y0, x1, y1
 
 
-def surround_band(own: np.ndarray, generated: np.ndarray, triangles: np.ndarray, minimum: float = 2.0) -> float:
+def surround_band(own: np.ndarray, generated: np.ndarray, triangles: np.ndarray) -> float:
     """Width in px of the widest band around the generated mesh over which the warp may fade to none: `BAND_PER_PX`
-    times the largest move of a vertex of `triangles`, at least `minimum` (each pixel's own band follows the move of
-    the mesh next to it: `faded_into_surround`)."""
+    times the largest move of a vertex of `triangles`, at least `MIN_BAND_PX` (each pixel's own band follows the move
+    of the mesh next to it: `faded_into_surround`)."""
     used = np.unique(triangles)
     moves = np.linalg.norm(np.asarray(own, np.float64)[used] - np.asarray(generated, np.float64)[used], axis=1)
-    return float(max(BAND_PER_PX * np.max(moves, initial=0.0), minimum))
+    return float(max(BAND_PER_PX * np.max(moves, initial=0.0), MIN_BAND_PX))
 
 
 BAND_PER_PX = 3.0  # px of fade per px of move: the eased fade's steepest slope (1.5 / band) stays below 1, no fold
+MIN_BAND_PX = 2.0  # the narrowest band, where the contour barely moves
 
 
-def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray,
-                        minimum: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Displacements (dx, dy), known on the `covered` pixels, carried outside them: each other pixel takes the
     displacement of its nearest covered pixel, eased by a smoothstep from 1 at the mesh to 0 at `BAND_PER_PX` times
-    that displacement's length (at least `minimum` px). Where the contour barely moves (the upper cheeks, the line
+    that displacement's length (at least `MIN_BAND_PX`). Where the contour barely moves (the upper cheeks, the line
     under the nose) the band is a pixel or two, so the video's own pixels are hardly resampled there."""
     if covered.all() or not covered.any():
         return dx, dy
@@ -91,21 +92,22 @@ def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray,
                                                       labelType=cv2.DIST_LABEL_PIXEL)
     nearest = np.flatnonzero(covered)[label - 1]  # labels number the covered pixels in raster order, from 1
     ndx, ndy = dx.ravel()[nearest], dy.ravel()[nearest]
-    band = np.maximum(BAND_PER_PX * np.hypot(ndx, ndy), minimum)
+    band = np.maximum(BAND_PER_PX * np.hypot(ndx, ndy), MIN_BAND_PX)
     fade = np.clip(1.0 - distance / band, 0.0, 1.0)
     fade = np.where(covered, 1.0, fade * fade * (3.0 - 2.0 * fade)).astype(np.float32)
     return ndx * fade, ndy * fade
 
 
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
-              triangles: np.ndarray, band: float = 0.0) -> np.ndarray:
+              triangles: np.ndarray, surround: bool = False) -> np.ndarray:
     """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
     `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
-    keep their own value, or with `band` > 0 (`surround_band`) follow the mesh's nearest displacement, eased to none
-    (`faded_into_surround`); only the box around the `triangles` at their generated position (grown by `band`) is
-    resampled."""
+    keep their own value, or with `surround` follow the mesh's nearest displacement, eased to none
+    (`faded_into_surround`); only the box around the `triangles` at their generated position (grown by
+    `surround_band`) is resampled."""
     size = image.shape[0]
-    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size, int(np.ceil(band)))  # not the mesh's other vertices
+    pad = int(np.ceil(surround_band(own, generated, triangles))) if surround else 0
+    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size, pad)  # not the mesh's other vertices
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
@@ -116,7 +118,7 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     x, y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     map_x = m[..., 0, 0] * x + m[..., 0, 1] * y + m[..., 0, 2]
     map_y = m[..., 1, 0] * x + m[..., 1, 1] * y + m[..., 1, 2]
-    if band > 0:
+    if surround:
         dx, dy = faded_into_surround(ids >= 0, map_x - x, map_y - y)
         map_x, map_y = x + dx, y + dy
     out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
