@@ -9,6 +9,8 @@ render → blend → refine, refined or blended as the refinement gate chose) vs
 mesh-warped to the generated expression. `--compare mouth_interior` (warped): the matched frame's lips stretched open
 vs the mouth opening retrieved from the training frame with the nearest mouth. `--compare surround` (warped): what lies
 just outside the moved lower face keeps its pixels vs follows the moved contour (synthesis/warp.py `surround_band`).
+`--compare warp_space` (warped): the lower face moved in the synthesis crop and pasted back, or in the video frame
+itself, bilinearly or bicubically (synthesis/stream.py `Synthesizer.warp_space`).
 
     python benchmarks/lower_face.py
     python benchmarks/lower_face.py --compare mouth_interior --identities vox2_741400104,vox2_741400163,vox2_00015
@@ -31,7 +33,10 @@ COMPARED = {"lower_face": {"render": {"lower_face": "render"}, "warp": {"lower_f
             "mouth_interior": {"stretched": {"lower_face": "warp", "mouth_interior": "stretched"},
                                "retrieved": {"lower_face": "warp", "mouth_interior": "retrieved"}},
             "surround": {"none": {"lower_face": "warp", "surround": "none"},
-                         "faded": {"lower_face": "warp", "surround": "faded"}}}
+                         "faded": {"lower_face": "warp", "surround": "faded"}},
+            "warp_space": {"crop/linear": {"lower_face": "warp", "warp_space": "crop", "resampling": "linear"},
+                           "frame/linear": {"lower_face": "warp", "warp_space": "frame", "resampling": "linear"},
+                           "frame/cubic": {"lower_face": "warp", "warp_space": "frame", "resampling": "cubic"}}}
 
 
 def evaluate(project: Path, identity: str, env: str | None, modes: dict[str, dict]) -> dict[str, dict]:

@@ -141,6 +141,8 @@ RULES: dict[str, Any] = {
     "generate.mouth_interior": Literal["retrieved", "stretched"],  # synthesis/warp.py mouth_sources
     "generate.mouth_margin": _float(ge=0),
     "generate.surround": Literal["faded", "none"],  # synthesis/warp.py surround_band
+    "generate.warp_space": Literal["frame", "crop"],  # synthesis/stream.py Synthesizer.warp_space
+    "generate.resampling": Literal["cubic", "linear"],  # synthesis/warp.py RESAMPLING
     "demo_sample.text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.speech_text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.min_seconds": POSITIVE,

@@ -12,7 +12,7 @@ import soundfile as sf
 
 from phadtf_kedro.datasets import RefinementGANDataset
 from phadtf_kedro.face.model import FaceModel
-from phadtf_kedro.synthesis.paste import background_frames
+from phadtf_kedro.synthesis.paste import background_frames, pasted
 from phadtf_kedro.synthesis.stream import synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile, probe
 from tests.conftest import SHARED_DATA, run_cli, run_session, shared
@@ -66,7 +66,8 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
     tracks = load31(generated31, "03_primary", "face_tracks.npz")
     full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
     params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "render",
-              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "none"}
+              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "none",
+              "warp_space": "crop", "resampling": "linear"}
     blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
     outs = [np.stack([f.refined for f in synthesizer(model, gan, coefficients, tracks, blending, {**params, "chunk": c})
                       .frames(coeffs, background, full)]) for c in (3, 100)]
@@ -89,3 +90,28 @@ def test_bad_driving_audio_stops_in_one_line_and_keeps_the_video(generated31):
     assert result.returncode != 0 and "grid.wav: audio is silent" in result.stderr
     assert "Traceback" not in result.stderr
     assert video.read_bytes() == before
+
+
+def test_a_lower_face_warped_in_the_frame_that_does_not_move_is_the_video_itself(generated31):
+    """`warp_space: frame`: the lower face is moved where it is in the video frame, so a frame whose expression is
+    the background's own comes out bit for bit; `crop` cuts, warps and pastes back, resampling it on the way."""
+    data = generated31 / "data"
+    plan = load31(generated31, "07_model_output", "generated/grid/plan.npz")
+    background = plan["background"][:6]
+    model = FaceModel.from_arrays(load31(generated31, "06_models", "face_model.npz"))
+    coefficients = load31(generated31, "04_feature", "coefficients.npz")
+    tracks = load31(generated31, "03_primary", "face_tracks.npz")
+    gan = RefinementGANDataset(str(data / "06_models" / "31" / "refinement_gan.safetensors")).load()
+    full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
+    own = coefficients["coefficients"][background]
+    params = {"max_size": 768, "chunk": 32, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "warp",
+              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "faded", "resampling": "cubic"}
+    blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
+    unchanged = {}
+    for space in ("frame", "crop"):
+        synth = synthesizer(model, gan, coefficients, tracks, blending, {**params, "warp_space": space})
+        frames = [pasted(f, "refined", full[f.background], tracks["crop_boxes"][f.background], False)
+                  for f in synth.frames(own, background, full)]
+        unchanged[space] = [np.array_equal(f, full[int(b)]) for f, b in zip(frames, background)]
+    assert all(unchanged["frame"])
+    assert not any(unchanged["crop"])

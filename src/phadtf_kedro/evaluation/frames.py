@@ -23,7 +23,7 @@ import numpy as np
 from phadtf_kedro.evaluation.plan import ROWS
 from phadtf_kedro.face.crop import crop_affine, cut_crop, to_crop_coords
 from phadtf_kedro.metrics.image import laplacian_variance
-from phadtf_kedro.synthesis.paste import background_frames, on_backgrounds, paste_back
+from phadtf_kedro.synthesis.paste import background_frames, on_backgrounds, pasted
 from phadtf_kedro.synthesis.stream import Synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile
 
@@ -86,7 +86,7 @@ def synthesized_rows(synth: Synthesizer, video: VideoFile, plan: dict[str, np.nd
         for f, background in on_backgrounds(synth, rows_plan, video, training):
             box = cutter.boxes[f.background]
             for kind in kinds:
-                full = paste_back(getattr(f, kind), f.region, background, box, generate["seamless"])
+                full = pasted(f, kind, background, box, generate["seamless"])
                 crop, sharp = cutter.cut(full, f.background)
                 out.setdefault(names[kind], []).append(crop)
                 out.setdefault(f"sharpness.{names[kind]}", []).append(sharp)

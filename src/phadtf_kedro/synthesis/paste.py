@@ -3,7 +3,8 @@
 The synthesized patch (at the face's native size, see synthesis/stream.py) is scaled to its box in the frame; only its
 paste region (synthesis/region.py: the lower face that speech moves, or the whole rendered face) is merged, by a
 feathered alpha paste or OpenCV's Poisson seamless cloning (`seamless=True`, the paper's choice), so colour and
-brightness meet the surrounding frame without a seam.
+brightness meet the surrounding frame without a seam. A lower face warped in the video frame itself
+(synthesis/stream.py `warp_space: frame`) needs no paste: `pasted` hands that frame on as it is.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ def on_backgrounds(synth: Synthesizer, plan: dict[str, np.ndarray], video: Video
         backgrounds = {**(backgrounds or {}), **background_frames(video, np.array(sorted(missing)))}
     for frame in synth.frames(plan["coefficients"], plan["background"], backgrounds, sources):
         yield frame, backgrounds[frame.background]
+
+
+def pasted(frame: SynthFrame, kind: str, background: np.ndarray, box: np.ndarray, seamless: bool) -> np.ndarray:
+    """The full frame of `frame`'s `kind` ("refined" or "blended"): pasted back into `background`, unless the
+    synthesizer already made it in the frame itself (`SynthFrame.full`: a lower face warped where it is)."""
+    if frame.full is not None:
+        return frame.full
+    return paste_back(getattr(frame, kind), frame.region, background, box, seamless)
 
 
 def paste_back(refined: np.ndarray, mask: np.ndarray, frame: np.ndarray, box: np.ndarray,

@@ -9,6 +9,11 @@ where the GAN keeps its input the native detail survives untouched.
 The GAN sees three consecutive blended frames (t−1, t, t+1), so each chunk is refined with one frame of context on
 either side (the previous chunk's last, the next chunk's first; the sequence's ends repeat), exactly as refining the
 whole sequence at once would. `path: blended` (the refinement gate's verdict, `training.gate`) skips the GAN.
+
+A lower face made of the video's own pixels (`lower_face: warp`) is moved in the full-resolution frame itself by
+default (`warp_space: frame`): one resampling, and every pixel that does not move stays the video's own, bit for bit.
+Cutting a crop, warping it and pasting it back resampled the whole lower face three times, softening it where nothing
+moved. The crop at the synthesis size is then only the preview and the evaluation's `blended` row.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.plan import training_frames
 from phadtf_kedro.synthesis.region import dilated, face_mask, lower_face_triangles, region_of
-from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, inner_mouth_triangles, mesh_warp, mouth_sources,
+from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, RESAMPLING, inner_mouth_triangles, mesh_warp, mouth_sources,
                                          with_mouth_interior)
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
@@ -35,6 +40,7 @@ PATHS = ("refined", "blended")
 REGIONS = ("lower_face", "face")
 LOWER_FACE = ("warp", "render")
 SURROUND = ("faded", "none")
+WARP_SPACES = ("frame", "crop")
 MOUTH_INTERIOR = ("retrieved", "stretched")
 PREVIEW_RENDER = 256  # render side when the render is only shown (warped lower face)
 
@@ -56,6 +62,8 @@ class SynthFrame:
     blended: np.ndarray  # (N, N, 3) uint8: the render over the background frame's box
     refined: np.ndarray | None  # (N, N, 3) uint8: blended + the GAN's correction (= blended on the blended path)
     region: np.ndarray  # (N, N) uint8 {0, 255}: what is pasted back into the full frame
+    # the full video frame with the new face already in place (a lower face warped in the frame itself: no paste)
+    full: np.ndarray | None = None
 
 
 @dataclass
@@ -84,19 +92,26 @@ class Synthesizer:
     # with warp, around the moved lower face: faded (the surroundings follow the contour, eased to none over a band;
     # synthesis/warp.py `faded_into_surround`) or none (they keep their pixels: the old chin shows below a closing jaw)
     surround: str = "none"
+    # with warp, where the pixels are moved: frame (in the full video frame itself: one resampling, and what does not
+    # move is the video's own pixels exactly) or crop (in the synthesis crop, then pasted back: cut, warp and paste
+    # each resample it, softening the whole lower face even where nothing moved)
+    warp_space: str = "crop"
+    resampling: str = "linear"  # with warp: how moved pixels are sampled, linear or cubic (synthesis/warp.py)
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE or \
-                self.mouth_interior not in MOUTH_INTERIOR or self.surround not in SURROUND:
+                self.mouth_interior not in MOUTH_INTERIOR or self.surround not in SURROUND or \
+                self.warp_space not in WARP_SPACES or self.resampling not in RESAMPLING:
             raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r} / "
-                             f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r}: expected "
-                             f"{REGIONS} / {PATHS} / {LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND}")
+                             f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r} / warp_space "
+                             f"{self.warp_space!r} / resampling {self.resampling!r}: expected {REGIONS} / {PATHS} / "
+                             f"{LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND} / {WARP_SPACES} / {tuple(RESAMPLING)}")
         if self.lower_face == "warp":  # real pixels need no refiner (it learned to turn renders into real pixels)
             self.path = "blended"
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
         self._grow = int(round(self.grow_px * self.size / 256.0))
         self._inner = inner_mouth_triangles(self._triangles)
-        self._source: tuple[int, np.ndarray, np.ndarray] | None = None  # the last mouth source: index, crop, pixels
+        self._source: tuple[tuple, np.ndarray, np.ndarray] | None = None  # the last mouth source: key, image, pixels
 
     def _warps(self) -> bool:
         return warps_real_pixels(self.region, self.lower_face)
@@ -127,16 +142,22 @@ class Synthesizer:
         for t, render in enumerate(renders):
             b = int(background[t])
             box = tuple(int(v) for v in self.boxes[b])
-            crop = cut_crop(full_frames[b], box, self.size)
+            full = None
             if self.region == "face":
                 region = face_mask(render.rgba, self._grow)
             else:  # the mesh posed with the generated and with the background frame's own expression
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
                 region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
-            if warp:
+            if warp and self.warp_space == "frame":
+                source = int(mouth_source[t])
+                full = self._warped_frame(full_frames[b], box, own_px, new_px, -posed[0][:, 2],
+                                          None if source == b else source, full_frames[source])
+                blended = cut_crop(full, box, self.size)
+            elif warp:
+                crop = cut_crop(full_frames[b], box, self.size)
                 faded = self.surround == "faded"
-                blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles, faded)
+                blended = mesh_warp(crop, own_px, new_px, -posed[0][:, 2], self._triangles, faded, self.resampling)
                 if faded:  # the surroundings that followed the contour are pasted too, and only they (a paste
                     # resamples the frame twice: a wider region would soften the face where nothing changed)
                     region |= dilated(np.where((blended != crop).any(axis=2), 255, 0).astype(np.uint8), self._grow)
@@ -144,24 +165,46 @@ class Synthesizer:
                     source = int(mouth_source[t])
                     blended = self._mouth_from(source, full_frames[source], blended, new_px, -posed[0][:, 2])
             else:
-                blended = composite(render.rgba, crop, self.erode_px, self.feather_sigma)
-            pending.append(SynthFrame(t, b, render.rgba, blended, None, region))
+                blended = composite(render.rgba, cut_crop(full_frames[b], box, self.size), self.erode_px,
+                                    self.feather_sigma)
+            pending.append(SynthFrame(t, b, render.rgba, blended, None, region, full))
             if len(pending) == self.chunk + 1:  # one frame of look-ahead
                 yield from self._refine(previous, pending[:-1], pending[-1].blended)
                 previous, pending = pending[-2].blended, pending[-1:]
         if pending:
             yield from self._refine(previous, pending, None)
 
-    def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
-                    depth: np.ndarray) -> np.ndarray:
-        """`warped` with its mouth opening taken from frame `source` (as it lies in that frame's own box)."""
-        if self._source is None or self._source[0] != source:  # consecutive frames mostly share their source
+    def _warped_frame(self, frame: np.ndarray, box: tuple[int, int, int], own_px: np.ndarray, new_px: np.ndarray,
+                      depth: np.ndarray, source: int | None, source_frame: np.ndarray | None) -> np.ndarray:
+        """The full video `frame` with its lower face moved from `own_px` to `new_px` (crop pixels of `box`) where
+        its pixels are, at their own resolution; the mouth opening from frame `source` unless that is None."""
+        new_frame_px = in_frame(new_px, box, self.size)
+        out = mesh_warp(frame, in_frame(own_px, box, self.size), new_frame_px, depth, self._triangles,
+                        self.surround == "faded", self.resampling)
+        if source is None:
+            return out
+        image, source_px = self._source_of(source, source_frame, in_frame_space=True)
+        return with_mouth_interior(out, image, source_px, new_frame_px, depth, self._inner, box[2] / 256.0,
+                                   self.resampling)
+
+    def _source_of(self, source: int, frame: np.ndarray, in_frame_space: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Frame `source` as the mouth interior is taken from it: the image (its crop, or the frame itself) and the
+        mesh of its own expression in that image's pixels (consecutive frames mostly share their source: cached)."""
+        key = (source, in_frame_space)
+        if self._source is None or self._source[0] != key:
             box = tuple(int(v) for v in self.boxes[source])
             intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
-            self._source = (source, cut_crop(frame, box, self.size),
-                            project(self.model.camera_vertices(self.own[source][None])[0], intrinsics))
-        return with_mouth_interior(warped, self._source[1], self._source[2], new_px, depth, self._inner,
-                                   self.size / 256.0)
+            px = project(self.model.camera_vertices(self.own[source][None])[0], intrinsics)
+            self._source = (key, frame, in_frame(px, box, self.size)) if in_frame_space else \
+                (key, cut_crop(frame, box, self.size), px)
+        return self._source[1], self._source[2]
+
+    def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
+                    depth: np.ndarray) -> np.ndarray:
+        """`warped` (a crop) with its mouth opening taken from frame `source` (as it lies in that frame's own box)."""
+        crop, source_px = self._source_of(source, frame, in_frame_space=False)
+        return with_mouth_interior(warped, crop, source_px, new_px, depth, self._inner, self.size / 256.0,
+                                   self.resampling)
 
     def _refine(self, previous, items: list[SynthFrame], following) -> Iterator[SynthFrame]:
         if self.path == "blended":
@@ -176,6 +219,11 @@ class Synthesizer:
         for frame, out in zip(items, refined):
             frame.refined = with_correction(frame.blended, out)
             yield frame
+
+
+def in_frame(px: np.ndarray, box: tuple[int, int, int], size: int) -> np.ndarray:
+    """(V, 2) pixels of a size² crop cut from `box` (x0, y0, side), in the full frame's pixels."""
+    return np.asarray(px, np.float64) * (box[2] / size) + np.asarray(box[:2], np.float64)
 
 
 def with_correction(blended: np.ndarray, refined_small: np.ndarray) -> np.ndarray:
@@ -202,7 +250,8 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        int(round(blending["erode_px"] * scale)), blending["feather_sigma"] * scale, generate["chunk"],
                        generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"],
                        generate["mouth_interior"], generate["mouth_margin"],
-                       training_frames(face_coefficients), mouth, generate["surround"])
+                       training_frames(face_coefficients), mouth, generate["surround"], generate["warp_space"],
+                       generate["resampling"])
 
 
 def warps_real_pixels(paste_region: str, lower_face: str) -> bool:

@@ -60,11 +60,11 @@ def source_positions(ids: np.ndarray, ys: np.ndarray, xs: np.ndarray, triangles:
     return (m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2], m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2])
 
 
-def _box(corners: np.ndarray, size: int, pad: int = 0) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1): the pixels around (N, 2) points, grown by `pad`, within a size × size crop (empty when
+def _box(corners: np.ndarray, shape: tuple[int, ...], pad: int = 0) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the pixels around (N, 2) points, grown by `pad`, within an image of `shape` (empty when
     x1 ≤ x0 or y1 ≤ y0)."""
     x0, y0 = (max(int(np.floor(v)) - pad, 0) for v in corners.min(axis=0))
-    x1, y1 = (min(int(np.ceil(v)) + pad + 1, size) for v in corners.max(axis=0))
+    x1, y1 = (min(int(np.ceil(v)) + pad + 1, limit) for v, limit in zip(corners.max(axis=0), shape[1::-1]))
     return x0, y0, x1, y1
 
 
@@ -77,6 +77,7 @@ def surround_band(own: np.ndarray, generated: np.ndarray, triangles: np.ndarray)
     return float(max(BAND_PER_PX * np.max(moves, initial=0.0), MIN_BAND_PX))
 
 
+RESAMPLING = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
 BAND_PER_PX = 3.0  # px of fade per px of move: the eased fade's steepest slope (1.5 / band) stays below 1, no fold
 MIN_BAND_PX = 2.0  # the narrowest band, where the contour barely moves
 
@@ -99,15 +100,14 @@ def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> 
 
 
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
-              triangles: np.ndarray, surround: bool = False) -> np.ndarray:
-    """`image` (S, S, 3) with the content of each triangle at its `own` (V, 2) pixel position moved to its
-    `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
+              triangles: np.ndarray, surround: bool = False, resampling: str = "linear") -> np.ndarray:
+    """`image` (H, W, 3) (a crop or the whole video frame) with the content of each triangle at its `own` (V, 2)
+    pixel position moved to its `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
     keep their own value, or with `surround` follow the mesh's nearest displacement, eased to none
     (`faded_into_surround`); only the box around the `triangles` at their generated position (grown by
-    `surround_band`) is resampled."""
-    size = image.shape[0]
+    `surround_band`) is resampled, bilinearly or bicubically (`resampling`: a sub-pixel move blurs less)."""
     pad = int(np.ceil(surround_band(own, generated, triangles))) if surround else 0
-    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], size, pad)  # not the mesh's other vertices
+    x0, y0, x1, y1 = _box(generated[np.unique(triangles)], image.shape, pad)  # not the mesh's other vertices
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
@@ -121,7 +121,7 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     if surround:
         dx, dy = faded_into_surround(ids >= 0, map_x - x, map_y - y)
         map_x, map_y = x + dx, y + dy
-    out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out[y0:y1, x0:x1] = cv2.remap(image, map_x, map_y, RESAMPLING[resampling], borderMode=cv2.BORDER_REPLICATE)
     return out
 
 
@@ -165,12 +165,11 @@ def mouth_sources(generated: np.ndarray, own: np.ndarray, background: np.ndarray
 
 
 def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: np.ndarray, generated: np.ndarray,
-                        depth: np.ndarray, inner: np.ndarray, feather: float) -> np.ndarray:
-    """`warped` with the mouth opening (`inner` triangles at their `generated` positions) taken from another frame's
-    crop, where those triangles lie at `source_px`; the seam along the inner lips feathered by `feather` px. Only the
-    opening's bounding box is computed (it is a few % of the crop)."""
-    size = warped.shape[0]
-    x0, y0, x1, y1 = _box(generated[np.unique(inner)], size, int(np.ceil(3 * feather)) + 2)
+                        depth: np.ndarray, inner: np.ndarray, feather: float, resampling: str = "linear") -> np.ndarray:
+    """`warped` (a crop or a whole frame) with the mouth opening (`inner` triangles at their `generated` positions)
+    taken from another frame's crop or frame, where those triangles lie at `source_px`; the seam along the inner lips
+    feathered by `feather` px. Only the opening's bounding box is computed (it is a few % of the crop)."""
+    x0, y0, x1, y1 = _box(generated[np.unique(inner)], warped.shape, int(np.ceil(3 * feather)) + 2)
     if x1 <= x0 or y1 <= y0:
         return warped
     local = generated - [x0, y0]
@@ -179,8 +178,8 @@ def with_mouth_interior(warped: np.ndarray, source_crop: np.ndarray, source_px: 
     if not len(ys):
         return warped
     sx, sy = source_positions(ids, ys, xs, inner, local, source_px)
-    interior = cv2.remap(source_crop, sx[None].astype(np.float32), sy[None].astype(np.float32), cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)[0]
+    interior = cv2.remap(source_crop, sx[None].astype(np.float32), sy[None].astype(np.float32),
+                         RESAMPLING[resampling], borderMode=cv2.BORDER_REPLICATE)[0]
     mask = (ids >= 0).astype(np.float32)
     if feather > 0:  # fade inward only: the seam along the inner lips
         mask = cv2.GaussianBlur(mask, (0, 0), feather) * mask

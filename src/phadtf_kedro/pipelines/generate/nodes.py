@@ -17,7 +17,7 @@ from phadtf_kedro.models.atcnet import ATCNet
 from phadtf_kedro.models.ridge_expression import uses_ridge, with_ridge_expression
 from phadtf_kedro.progress import Progress
 from phadtf_kedro.synthesis.output import TalkingVideo
-from phadtf_kedro.synthesis.paste import on_backgrounds, paste_back
+from phadtf_kedro.synthesis.paste import on_backgrounds, pasted
 from phadtf_kedro.synthesis.plan import plan_from_prediction
 from phadtf_kedro.synthesis.stream import chosen_path, synthesizer
 from phadtf_kedro.models.refinement_gan import RefinementGAN
@@ -82,7 +82,7 @@ def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: Refineme
         progress = Progress(log, "generating", len(plan["background"]), "frames")
         for f, background in on_backgrounds(synth, plan, raw_video):
             progress.update(f.index + 1)
-            full = paste_back(f.refined, f.region, background, boxes[f.background], params["seamless"])
+            full = pasted(f, "refined", background, boxes[f.background], params["seamless"])
             render, blended = (at_size(x[None], PREVIEW_SIZE)[0] for x in (f.rgba[..., :3], f.blended))
             crop = blended if f.refined is f.blended else at_size(f.refined[None], PREVIEW_SIZE)[0]
             yield full, crop, np.concatenate([render, blended, crop], axis=1)
