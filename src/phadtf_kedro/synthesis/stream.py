@@ -61,7 +61,7 @@ class SynthFrame:
     rgba: np.ndarray  # (N, N, 4) uint8 render, premultiplied by coverage (≤ 256² when the lower face is warped)
     blended: np.ndarray  # (N, N, 3) uint8: the render over the background frame's box
     refined: np.ndarray | None  # (N, N, 3) uint8: blended + the GAN's correction (= blended on the blended path)
-    region: np.ndarray  # (N, N) uint8 {0, 255}: what is pasted back into the full frame
+    region: np.ndarray | None  # (N, N) uint8 {0, 255}: what is pasted back into the full frame (None: `full` is made)
     # the full video frame with the new face already in place (a lower face warped in the frame itself: no paste)
     full: np.ndarray | None = None
 
@@ -142,14 +142,16 @@ class Synthesizer:
         for t, render in enumerate(renders):
             b = int(background[t])
             box = tuple(int(v) for v in self.boxes[b])
-            full = None
+            full = region = None
+            in_frame_warp = warp and self.warp_space == "frame"  # nothing is pasted: no paste region
             if self.region == "face":
                 region = face_mask(render.rgba, self._grow)
             else:  # the mesh posed with the generated and with the background frame's own expression
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
-                region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
-            if warp and self.warp_space == "frame":
+                if not in_frame_warp:
+                    region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
+            if in_frame_warp:
                 source = int(mouth_source[t])
                 full = self._warped_frame(full_frames[b], box, own_px, new_px, -posed[0][:, 2],
                                           None if source == b else source, full_frames[source])
