@@ -13,6 +13,8 @@ figures; never fails on them.
 
 `--phones` appends the phone one-hot columns (`audio/phones.py`, as `benchmarks/audio_motion_phones.py` gives them
 to ATCNet) to every MFCC row, normalised per utterance like the MFCCs, and fits the same ridge on both feature sets.
+`--fourier` appends random Fourier features of the same windows (cos(xW + b), W ~ N(0, 1/σ²): an approximate RBF
+kernel ridge, a nonlinear map) at conf/base's rows, alpha, own weight and smoothing, for several sizes, σ and seeds.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from audio_motion_phones import JAW, NAMES, VALIDATION, clips
 from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.face.model import EXPRESSION
-from phadtf_kedro.models.ridge_expression import add_statistics, fit_ridge, predict_ridge, ridge_statistics
+from phadtf_kedro.models.ridge_expression import (add_statistics, fit_ridge, predict_ridge, ridge_statistics,
+                                                  speech_features)
 from phadtf_kedro.training.start_gate import mouth_correlation
 
 
@@ -53,11 +57,49 @@ def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own
     return scores
 
 
+def fourier_scores(data: dict, corpus_clips: list[str], chosen: dict, size: int, sigma: float,
+                   seed: int) -> list[tuple[float, float]]:
+    """held_out_scores' split and criterion for the ridge over CMVN windows + `size` random Fourier features."""
+    rows, rng = chosen["rows"], np.random.default_rng(seed)
+    width = (rows[1] - rows[0]) * 12
+    w, b = rng.normal(0.0, 1.0 / sigma, (width, size)), rng.uniform(0.0, 2 * np.pi, size)
+
+    def features(windows):
+        x = speech_features(windows, rows)
+        return np.concatenate([x, np.sqrt(2.0) * np.cos(x @ w + b)], axis=1)
+
+    def centred(clip, stop=None):
+        valid = clip["valid"][:stop].astype(bool)
+        targets = clip["targets"][:stop, EXPRESSION][valid]
+        return features(clip["windows"][:stop])[valid], targets - targets.mean(axis=0), targets.mean(axis=0)
+
+    corpus = [centred(data[c])[:2] for c in corpus_clips]
+    scores = []
+    for speaker in VALIDATION:
+        clip = data[speaker]
+        cut, valid = int(0.6 * len(clip["windows"])), clip["valid"].astype(bool)
+        own_x, own_y, resting = centred(clip, cut)
+        x = np.concatenate([c[0] for c in corpus] + [own_x])
+        y = np.concatenate([c[1] for c in corpus] + [own_y])
+        weight = np.concatenate([np.ones(len(x) - len(own_x)), np.full(len(own_x), chosen["own_weight"])])
+        mx, my = weight @ x / weight.sum(), weight @ y / weight.sum()
+        xc = (x - mx) * weight[:, None]
+        coef = np.linalg.solve(xc.T @ (x - mx) + chosen["alpha"] * np.eye(x.shape[1]), xc.T @ (y - my))
+        predicted = features(clip["windows"][cut:]) @ coef + my - mx @ coef + resting
+        predicted = uniform_filter1d(predicted, chosen["smooth"], axis=0, mode="nearest")[valid[cut:]]
+        real = clip["targets"][cut:][valid[cut:]]
+        padded = np.concatenate([predicted, real[:, 52:]], axis=1)
+        scores.append((float(np.corrcoef(predicted[:, JAW], real[:, JAW])[0, 1]),
+                       mouth_correlation(padded, real, NAMES)))
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(SHARED_DATA / "corpus"))
     parser.add_argument("--cache", help="a folder of tracked clips (.npz), written when missing")
     parser.add_argument("--phones", action="store_true", help="also MFCC + phone labels, at conf/base's rows")
+    parser.add_argument("--fourier", action="store_true", help="also + random Fourier features, at conf/base's settings")
     args = parser.parse_args()
     cache = Path(args.cache) if args.cache else None
     data = (clips if args.phones else tracked_clips)(Path(args.corpus), cache)
@@ -75,6 +117,12 @@ def main() -> None:
         print(f"{str(rows):<8}{alpha:>6.0f} {own:>4.0f} {smooth:>6} | "
               + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores) + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}",
               flush=True)
+    if args.fourier:
+        for size, sigma, seed in itertools.product([1000, 3000, 6000], [20.0, 40.0], [0, 1]):
+            scores = fourier_scores(data, corpus_clips, chosen, size, sigma, seed)
+            mean = np.mean(scores, axis=0)
+            print(f"+{size} Fourier σ {sigma:g} seed {seed} | " + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores)
+                  + f" | {mean[0]:.3f} / {mean[1]:.3f}", flush=True)
     if args.phones:
         with_phones = {name: {**clip, "windows": clip["phones"]} for name, clip in data.items()}
         for features, clips_ in (("mfcc", data), ("mfcc + phones", with_phones)):
