@@ -170,7 +170,9 @@ class Synthesizer:
                 blended = composite(render.rgba, cut_crop(full_frames[b], box, self.size), self.erode_px,
                                     self.feather_sigma)
             pending.append(SynthFrame(t, b, render.rgba, blended, None, region, full))
-            if len(pending) == self.chunk + 1:  # one frame of look-ahead
+            # one frame of look-ahead, for the GAN's context; without a GAN frames need not wait for a chunk (a warp
+            # in the frame holds whole video frames)
+            if len(pending) == (1 if self.path == "blended" else self.chunk) + 1:
                 yield from self._refine(previous, pending[:-1], pending[-1].blended)
                 previous, pending = pending[-2].blended, pending[-1:]
         if pending:
