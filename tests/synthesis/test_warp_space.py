@@ -8,7 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from phadtf_kedro.synthesis.stream import in_frame
+from phadtf_kedro.face.camera import crop_intrinsics, project
+from phadtf_kedro.face.crop import crop_affine
+from phadtf_kedro.synthesis.stream import FRAME_AFFINE
 from phadtf_kedro.synthesis.warp import mesh_warp
 
 QUAD = np.array([[60.0, 30.0], [140.0, 30.0], [60.0, 80.0], [140.0, 80.0]])  # in a wide 120 × 200 "frame"
@@ -52,7 +54,13 @@ def test_a_sub_pixel_move_keeps_more_detail_bicubically():
     assert detail["cubic"] > 1.3 * detail["linear"]
 
 
-def test_crop_pixels_map_into_the_frame_through_the_box():
-    box = (100, 50, 300)  # x0, y0, side: a 300 px face box drawn at 256²
-    px = np.array([[0.0, 0.0], [256.0, 128.0]])
-    assert np.allclose(in_frame(px, box, 256), [[100, 50], [400, 200]])
+def test_the_camera_projects_into_the_frame_where_the_crop_box_maps_the_crop():
+    """A warp in the frame projects with the frame's own intrinsics (`FRAME_AFFINE`): the same points as the crop's
+    projection, carried through its box."""
+    points = np.array([[0.05, -0.02, -0.6], [-0.03, 0.04, -0.55]])  # camera space, in front of the camera
+    box, size = (500, 180, 300), 256
+    affine = crop_affine(box, size)
+    in_frame = project(points, crop_intrinsics(1200.0, (1280, 720), FRAME_AFFINE))
+    in_crop = project(points, crop_intrinsics(1200.0, (1280, 720), affine))
+    assert np.allclose(in_frame @ affine[:, :2].T + affine[:, 2], in_crop)
+    assert np.allclose(in_frame, [[640 + 100, 360 + 40], [640 - 1200 * 0.03 / 0.55, 360 - 1200 * 0.04 / 0.55]])

@@ -43,6 +43,7 @@ SURROUND = ("faded", "none")
 WARP_SPACES = ("frame", "crop")
 MOUTH_INTERIOR = ("retrieved", "stretched")
 PREVIEW_RENDER = 256  # render side when the render is only shown (warped lower face)
+FRAME_AFFINE = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # the full frame as its own "crop"
 
 
 def native_size(boxes: np.ndarray, minimum: int, maximum: int) -> int:
@@ -111,7 +112,9 @@ class Synthesizer:
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
         self._grow = int(round(self.grow_px * self.size / 256.0))
         self._inner = inner_mouth_triangles(self._triangles)
-        self._source: tuple[tuple, np.ndarray, np.ndarray] | None = None  # the last mouth source: key, image, pixels
+        self._source: tuple[int, np.ndarray, np.ndarray] | None = None  # the last mouth source: index, image, pixels
+        # the camera in the full frame's own pixels (the identity crop affine): where a warp in the frame projects
+        self._frame_intrinsics = self.model.intrinsics(FRAME_AFFINE[None])[0]
 
     def _warps(self) -> bool:
         return warps_real_pixels(self.region, self.lower_face)
@@ -148,7 +151,8 @@ class Synthesizer:
                 region = face_mask(render.rgba, self._grow)
             else:  # the mesh posed with the generated and with the background frame's own expression
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
-                new_px, own_px = project(posed[0], intrinsics[t]), project(posed[1], intrinsics[t])
+                camera = self._frame_intrinsics if in_frame_warp else intrinsics[t]
+                new_px, own_px = project(posed[0], camera), project(posed[1], camera)
                 if not in_frame_warp:
                     region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
             if in_frame_warp:
@@ -180,33 +184,34 @@ class Synthesizer:
 
     def _warped_frame(self, frame: np.ndarray, box: tuple[int, int, int], own_px: np.ndarray, new_px: np.ndarray,
                       depth: np.ndarray, source: int | None, source_frame: np.ndarray | None) -> np.ndarray:
-        """The full video `frame` with its lower face moved from `own_px` to `new_px` (crop pixels of `box`) where
-        its pixels are, at their own resolution; the mouth opening from frame `source` unless that is None."""
-        new_frame_px = in_frame(new_px, box, self.size)
-        out = mesh_warp(frame, in_frame(own_px, box, self.size), new_frame_px, depth, self._triangles,
-                        self.surround == "faded", self.resampling)
+        """The full video `frame` with its lower face moved from `own_px` to `new_px` (the frame's pixels) where its
+        pixels are, at their own resolution; the mouth opening from frame `source` unless that is None (the seam's
+        feather scales with the face's `box`)."""
+        out = mesh_warp(frame, own_px, new_px, depth, self._triangles, self.surround == "faded", self.resampling)
         if source is None:
             return out
-        image, source_px = self._source_of(source, source_frame, in_frame_space=True)
-        return with_mouth_interior(out, image, source_px, new_frame_px, depth, self._inner, box[2] / 256.0,
+        image, source_px = self._source_of(source, source_frame)
+        return with_mouth_interior(out, image, source_px, new_px, depth, self._inner, box[2] / 256.0,
                                    self.resampling)
 
-    def _source_of(self, source: int, frame: np.ndarray, in_frame_space: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Frame `source` as the mouth interior is taken from it: the image (its crop, or the frame itself) and the
-        mesh of its own expression in that image's pixels (consecutive frames mostly share their source: cached)."""
-        key = (source, in_frame_space)
-        if self._source is None or self._source[0] != key:
-            box = tuple(int(v) for v in self.boxes[source])
-            intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
-            px = project(self.model.camera_vertices(self.own[source][None])[0], intrinsics)
-            self._source = (key, frame, in_frame(px, box, self.size)) if in_frame_space else \
-                (key, cut_crop(frame, box, self.size), px)
+    def _source_of(self, source: int, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Frame `source` as the mouth interior is taken from it: the image (the frame itself, or its crop where the
+        warp runs in crops) and the mesh of its own expression in that image's pixels (consecutive frames mostly
+        share their source: cached)."""
+        if self._source is None or self._source[0] != source:
+            vertices = self.model.camera_vertices(self.own[source][None])[0]
+            if self.warp_space == "frame":
+                self._source = (source, frame, project(vertices, self._frame_intrinsics))
+            else:
+                box = tuple(int(v) for v in self.boxes[source])
+                intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
+                self._source = (source, cut_crop(frame, box, self.size), project(vertices, intrinsics))
         return self._source[1], self._source[2]
 
     def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
                     depth: np.ndarray) -> np.ndarray:
         """`warped` (a crop) with its mouth opening taken from frame `source` (as it lies in that frame's own box)."""
-        crop, source_px = self._source_of(source, frame, in_frame_space=False)
+        crop, source_px = self._source_of(source, frame)
         return with_mouth_interior(warped, crop, source_px, new_px, depth, self._inner, self.size / 256.0,
                                    self.resampling)
 
@@ -223,11 +228,6 @@ class Synthesizer:
         for frame, out in zip(items, refined):
             frame.refined = with_correction(frame.blended, out)
             yield frame
-
-
-def in_frame(px: np.ndarray, box: tuple[int, int, int], size: int) -> np.ndarray:
-    """(V, 2) pixels of a size² crop cut from `box` (x0, y0, side), in the full frame's pixels."""
-    return np.asarray(px, np.float64) * (box[2] / size) + np.asarray(box[:2], np.float64)
 
 
 def with_correction(blended: np.ndarray, refined_small: np.ndarray) -> np.ndarray:

@@ -102,10 +102,11 @@ def faded_into_surround(covered: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> 
 def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: np.ndarray,
               triangles: np.ndarray, surround: bool = False, resampling: str = "linear") -> np.ndarray:
     """`image` (H, W, 3) (a crop or the whole video frame) with the content of each triangle at its `own` (V, 2)
-    pixel position moved to its `generated` position (`depth` (V,): the generated vertices' distance, for overlaps). Pixels no triangle covers
-    keep their own value, or with `surround` follow the mesh's nearest displacement, eased to none
-    (`faded_into_surround`); only the box around the `triangles` at their generated position (grown by
-    `surround_band`) is resampled, bilinearly or bicubically (`resampling`: a sub-pixel move blurs less)."""
+    pixel position moved to its `generated` position (`depth` (V,): the generated vertices' distance, for
+    overlaps). Pixels no triangle covers keep their own value, or with `surround` follow the mesh's nearest
+    displacement, eased to none (`faded_into_surround`); only the box around the `triangles` at their generated
+    position (grown by `surround_band`) is resampled, bilinearly or bicubically (`resampling`: a sub-pixel move
+    blurs less)."""
     pad = int(np.ceil(surround_band(own, generated, triangles))) if surround else 0
     x0, y0, x1, y1 = _box(generated[np.unique(triangles)], image.shape, pad)  # not the mesh's other vertices
     out = image.copy()
