@@ -29,8 +29,8 @@ from audio_motion_phones import JAW, NAMES, VALIDATION, clips
 from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.face.model import EXPRESSION
-from phadtf_kedro.models.ridge_expression import (add_statistics, fit_ridge, predict_ridge, ridge_statistics,
-                                                  speech_features)
+from phadtf_kedro.models.ridge_expression import (add_statistics, feature_statistics, fit_ridge, predict_ridge,
+                                                  ridge_statistics, speech_features)
 from phadtf_kedro.training.start_gate import mouth_correlation
 
 
@@ -73,19 +73,16 @@ def fourier_scores(data: dict, corpus_clips: list[str], chosen: dict, size: int,
         targets = clip["targets"][:stop, EXPRESSION][valid]
         return features(clip["windows"][:stop])[valid], targets - targets.mean(axis=0), targets.mean(axis=0)
 
-    corpus = [centred(data[c])[:2] for c in corpus_clips]
+    corpus = [np.concatenate(part) for part in zip(*(centred(data[c])[:2] for c in corpus_clips))]
+    general = feature_statistics(*corpus, rows)
     scores = []
     for speaker in VALIDATION:
         clip = data[speaker]
         cut, valid = int(0.6 * len(clip["windows"])), clip["valid"].astype(bool)
         own_x, own_y, resting = centred(clip, cut)
-        x = np.concatenate([c[0] for c in corpus] + [own_x])
-        y = np.concatenate([c[1] for c in corpus] + [own_y])
-        weight = np.concatenate([np.ones(len(x) - len(own_x)), np.full(len(own_x), chosen["own_weight"])])
-        mx, my = weight @ x / weight.sum(), weight @ y / weight.sum()
-        xc = (x - mx) * weight[:, None]
-        coef = np.linalg.solve(xc.T @ (x - mx) + chosen["alpha"] * np.eye(x.shape[1]), xc.T @ (y - my))
-        predicted = features(clip["windows"][cut:]) @ coef + my - mx @ coef + resting
+        own = feature_statistics(own_x, own_y, rows, chosen["own_weight"])
+        ridge = fit_ridge(add_statistics(general, own), chosen["alpha"], chosen["smooth"], resting)
+        predicted = features(clip["windows"][cut:]) @ ridge["coef"].astype(np.float64) + ridge["intercept"]
         predicted = uniform_filter1d(predicted, chosen["smooth"], axis=0, mode="nearest")[valid[cut:]]
         real = clip["targets"][cut:][valid[cut:]]
         padded = np.concatenate([predicted, real[:, 52:]], axis=1)
@@ -99,7 +96,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(SHARED_DATA / "corpus"))
     parser.add_argument("--cache", help="a folder of tracked clips (.npz), written when missing")
     parser.add_argument("--phones", action="store_true", help="also MFCC + phone labels, at conf/base's rows")
-    parser.add_argument("--fourier", action="store_true", help="also + random Fourier features, at conf/base's settings")
+    parser.add_argument("--fourier", action="store_true",
+                        help="also + random Fourier features, at conf/base's settings")
     args = parser.parse_args()
     cache = Path(args.cache) if args.cache else None
     data = (clips if args.phones else tracked_clips)(Path(args.corpus), cache)

@@ -51,6 +51,13 @@ def ridge_statistics(windows: Sequence[np.ndarray], targets: Sequence[np.ndarray
     x = np.concatenate([speech_features(w, rows)[k] for w, k in zip(windows, keep)])
     y = np.concatenate([np.asarray(t, np.float64)[k] - np.asarray(t, np.float64)[k].mean(axis=0)
                         for t, k in zip(targets, keep)])
+    return feature_statistics(x, y, rows, weight)
+
+
+def feature_statistics(x: np.ndarray, y: np.ndarray, rows: Sequence[int],
+                       weight: float = 1.0) -> dict[str, np.ndarray]:
+    """The weighted sufficient statistics of (N, D) features and (N, K) targets (already normalised and centred, as
+    `ridge_statistics` makes them), labelled with the MFCC `rows` they came from."""
     return {"weight": np.array(weight * len(x)), "sum_x": weight * x.sum(0), "sum_y": weight * y.sum(0),
             "sum_xx": weight * x.T @ x, "sum_xy": weight * x.T @ y, "rows": np.array(rows, np.int64)}
 
