@@ -57,7 +57,7 @@ def main() -> None:
         start = time.perf_counter()
         ridge = nodes.fit_expression_ridge(motion, TensorsDataset("/nonexistent", packaged="ridge_general.safetensors").load(),
                                            params["expression"])
-        print(f"per-person expression ridge (shipped corpus statistics + the person's frames): "
+        print(f"per-person expression ridge (shipped corpus frames + the person's frames): "
               f"{time.perf_counter() - start:.2f} s")
     windows = np.resize(motion["windows"], (1500, 28, 12))
     minute = torch.as_tensor(windows)

@@ -2,7 +2,7 @@
 MFCC windows (models/ridge_expression.py) with the settings conf/base uses and its neighbours.
 
 For each validation speaker (excluded from train_general, never reported in benchmarks/quality.py): the corpus
-statistics (the same clips and frames as train_general: conf/base's exclude list) plus the speaker's first 60 % with
+frames (the same clips and frames as train_general: conf/base's exclude list) plus the speaker's first 60 % with
 `own_weight`, then the last 40 % predicted from its audio. Prints held-out Pearson r of jawOpen and the mean over the
 five mouth-opening blendshapes (the start gate's criterion). The general ATCNet's figures on the same split come from
 `benchmarks/audio_motion_phones.py --features mfcc` (it trains the network; this script trains nothing). Prints
@@ -13,8 +13,9 @@ figures; never fails on them.
 
 `--phones` appends the phone one-hot columns (`audio/phones.py`, as `benchmarks/audio_motion_phones.py` gives them
 to ATCNet) to every MFCC row, normalised per utterance like the MFCCs, and fits the same ridge on both feature sets.
-`--fourier` appends random Fourier features of the same windows (cos(xW + b), W ~ N(0, 1/σ²): an approximate RBF
-kernel ridge, a nonlinear map) at conf/base's rows, alpha, own weight and smoothing, for several sizes, σ and seeds.
+The grid of rows × alpha × own weight × smoothing is the linear ridge (`rbf_weight: 0`). `--kernel` adds the kernel's
+RBF part (models/ridge_expression.py: linear + rbf_weight × RBF(σ)) at conf/base's rows, alpha, own weight and
+smoothing, for several weights and widths.
 """
 
 from __future__ import annotations
@@ -24,68 +25,30 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 from audio_motion_phones import JAW, NAMES, VALIDATION, clips
 from bench import SHARED_DATA, base_params, tracked_clips
 
 from phadtf_kedro.face.model import EXPRESSION
-from phadtf_kedro.models.ridge_expression import (add_statistics, feature_statistics, fit_ridge, predict_ridge,
-                                                  ridge_statistics, speech_features)
+from phadtf_kedro.models.ridge_expression import fit_ridge, predict_ridge, utterance_frames
 from phadtf_kedro.training.start_gate import mouth_correlation
 
 
-def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own_weight: float,
-                    smooth: int) -> list[tuple[float, float]]:
+def held_out_scores(data: dict, corpus_clips: list[str], rows, alpha: float, own_weight: float, smooth: int,
+                    rbf_weight: float = 0.0, sigma: float = 20.0) -> list[tuple[float, float]]:
     """(jawOpen r, mouth-opening r) on the last 40 % of each validation speaker."""
-    general = ridge_statistics([data[c]["windows"] for c in corpus_clips],
+    general = utterance_frames([data[c]["windows"] for c in corpus_clips],
                                [data[c]["targets"][:, EXPRESSION] for c in corpus_clips], rows,
                                valid=[data[c]["valid"].astype(bool) for c in corpus_clips])
     scores = []
     for speaker in VALIDATION:
         clip = data[speaker]
         cut, valid = int(0.6 * len(clip["windows"])), clip["valid"].astype(bool)
-        stats = general
-        if own_weight > 0:
-            stats = add_statistics(general, ridge_statistics([clip["windows"][:cut]], [clip["targets"][:cut, EXPRESSION]],
-                                                             rows, own_weight, valid=[valid[:cut]]))
+        own = utterance_frames([clip["windows"][:cut]], [clip["targets"][:cut, EXPRESSION]], rows, valid=[valid[:cut]])
         resting = clip["targets"][:cut][valid[:cut], EXPRESSION].mean(axis=0)
-        predicted = predict_ridge(fit_ridge(stats, alpha, smooth, resting), clip["windows"][cut:])[valid[cut:]]
+        ridge = fit_ridge([general, own], [1.0, own_weight], alpha, rbf_weight, sigma, smooth, resting)
+        predicted = predict_ridge(ridge, clip["windows"][cut:])[valid[cut:]]
         real = clip["targets"][cut:][valid[cut:]]
         padded = np.concatenate([predicted, real[:, 52:]], axis=1)  # mouth_correlation reads expression columns only
-        scores.append((float(np.corrcoef(predicted[:, JAW], real[:, JAW])[0, 1]),
-                       mouth_correlation(padded, real, NAMES)))
-    return scores
-
-
-def fourier_scores(data: dict, corpus_clips: list[str], chosen: dict, size: int, sigma: float,
-                   seed: int) -> list[tuple[float, float]]:
-    """held_out_scores' split and criterion for the ridge over CMVN windows + `size` random Fourier features."""
-    rows, rng = chosen["rows"], np.random.default_rng(seed)
-    width = (rows[1] - rows[0]) * 12
-    w, b = rng.normal(0.0, 1.0 / sigma, (width, size)), rng.uniform(0.0, 2 * np.pi, size)
-
-    def features(windows):
-        x = speech_features(windows, rows)
-        return np.concatenate([x, np.sqrt(2.0) * np.cos(x @ w + b)], axis=1)
-
-    def centred(clip, stop=None):
-        valid = clip["valid"][:stop].astype(bool)
-        targets = clip["targets"][:stop, EXPRESSION][valid]
-        return features(clip["windows"][:stop])[valid], targets - targets.mean(axis=0), targets.mean(axis=0)
-
-    corpus = [np.concatenate(part) for part in zip(*(centred(data[c])[:2] for c in corpus_clips))]
-    general = feature_statistics(*corpus, rows)
-    scores = []
-    for speaker in VALIDATION:
-        clip = data[speaker]
-        cut, valid = int(0.6 * len(clip["windows"])), clip["valid"].astype(bool)
-        own_x, own_y, resting = centred(clip, cut)
-        own = feature_statistics(own_x, own_y, rows, chosen["own_weight"])
-        ridge = fit_ridge(add_statistics(general, own), chosen["alpha"], chosen["smooth"], resting)
-        predicted = features(clip["windows"][cut:]) @ ridge["coef"].astype(np.float64) + ridge["intercept"]
-        predicted = uniform_filter1d(predicted, chosen["smooth"], axis=0, mode="nearest")[valid[cut:]]
-        real = clip["targets"][cut:][valid[cut:]]
-        padded = np.concatenate([predicted, real[:, 52:]], axis=1)
         scores.append((float(np.corrcoef(predicted[:, JAW], real[:, JAW])[0, 1]),
                        mouth_correlation(padded, real, NAMES)))
     return scores
@@ -96,8 +59,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(SHARED_DATA / "corpus"))
     parser.add_argument("--cache", help="a folder of tracked clips (.npz), written when missing")
     parser.add_argument("--phones", action="store_true", help="also MFCC + phone labels, at conf/base's rows")
-    parser.add_argument("--fourier", action="store_true",
-                        help="also + random Fourier features, at conf/base's settings")
+    parser.add_argument("--kernel", action="store_true",
+                        help="also the kernel's RBF part: rbf_weight × sigma around conf/base's, linear included")
     args = parser.parse_args()
     cache = Path(args.cache) if args.cache else None
     data = (clips if args.phones else tracked_clips)(Path(args.corpus), cache)
@@ -110,17 +73,20 @@ def main() -> None:
     for rows, alpha, own, smooth in grid:
         scores = held_out_scores(data, corpus_clips, rows, alpha, own, smooth)
         mean = np.mean(scores, axis=0)
-        mark = " ← conf/base" if (list(rows), alpha, own, smooth) == (chosen["rows"], chosen["alpha"],
+        mark = " ← conf/base (its linear part)" if (list(rows), alpha, own, smooth) == (chosen["rows"], chosen["alpha"],
                                                                       chosen["own_weight"], chosen["smooth"]) else ""
         print(f"{str(rows):<8}{alpha:>6.0f} {own:>4.0f} {smooth:>6} | "
               + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores) + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}",
               flush=True)
-    if args.fourier:
-        for size, sigma, seed in itertools.product([1000, 3000, 6000], [20.0, 40.0], [0, 1]):
-            scores = fourier_scores(data, corpus_clips, chosen, size, sigma, seed)
+    if args.kernel:
+        print("rbf_weight sigma | " + " | ".join(VALIDATION) + " | mean jaw / mouth  (conf/base's rows, alpha, own, smooth)")
+        for rbf_weight, sigma in [(0.0, 20.0), *itertools.product([1000.0, 3000.0, 10000.0], [15.0, 20.0, 25.0, 40.0])]:
+            scores = held_out_scores(data, corpus_clips, chosen["rows"], chosen["alpha"], chosen["own_weight"],
+                                     chosen["smooth"], rbf_weight, sigma)
             mean = np.mean(scores, axis=0)
-            print(f"+{size} Fourier σ {sigma:g} seed {seed} | " + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores)
-                  + f" | {mean[0]:.3f} / {mean[1]:.3f}", flush=True)
+            mark = " ← conf/base" if (rbf_weight, sigma) == (chosen["rbf_weight"], chosen["sigma"]) else ""
+            print(f"{rbf_weight:>10.0f} {sigma:>5g} | " + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores)
+                  + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}", flush=True)
     if args.phones:
         with_phones = {name: {**clip, "windows": clip["phones"]} for name, clip in data.items()}
         for features, clips_ in (("mfcc", data), ("mfcc + phones", with_phones)):

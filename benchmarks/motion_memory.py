@@ -39,7 +39,8 @@ n = int({minutes} * 60 * rate)
 samples = np.resize(speech, n).astype(np.float32)
 torch.manual_seed(0)
 net = ATCNet(ATCNetConfig.from_dict({network!r})).eval()
-ridge = fit_ridge(TensorsDataset("none.safetensors", packaged="ridge_general.safetensors").load(), 5000.0, 3)  # the shipped statistics
+corpus = TensorsDataset("none.safetensors", packaged="ridge_general.safetensors").load()  # the shipped corpus frames
+ridge = fit_ridge([corpus], [1.0], 5000.0, rbf_weight=3000.0, sigma=20.0, smooth=3)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 motion = driven_motion(net, ridge, Audio(samples, rate))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -11,7 +11,8 @@ from phadtf_kedro.hooks import validate_person_id
 from tests.conftest import ROOT
 
 PINNED = {"kedro": "1.7.0", "kedro-datasets": "9.6.0", "kedro-viz": "12.5.0", "kedro-mlflow": "2.0.3",
-          "mlflow": "3.17.2", "torch": "2.13.0", "librosa": "0.11.0", "scikit-image": "0.26.0", "mediapipe": "1.2.2",
+          "mlflow": "3.17.2", "torch": "2.13.0", "librosa": "0.11.0", "scikit-image": "0.26.0", "scikit-learn": "1.9.1",
+          "mediapipe": "1.2.2",
           "moderngl": "5.13.0"}
 
 

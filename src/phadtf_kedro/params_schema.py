@@ -84,6 +84,8 @@ RULES: dict[str, Any] = {
                                               Field(min_length=2, max_length=2)],
     "audio_motion.expression.alpha": POSITIVE,
     "audio_motion.expression.own_weight": NON_NEGATIVE,
+    "audio_motion.expression.rbf_weight": NON_NEGATIVE,
+    "audio_motion.expression.sigma": POSITIVE,
     "audio_motion.expression.smooth": COUNT,
     "audio_motion.calibration.enabled": bool,
     "audio_motion.calibration.max_gain": _float(ge=1),

@@ -1,5 +1,5 @@
 """train_general on the shared corpus (tiny preset): it learns from every clip but the excluded speakers, says which
-(manifest with each clip's sha256), reproduces the shipped ridge statistics, and with neither a corpus nor a local person it stops in one line."""
+(manifest with each clip's sha256), reproduces the shipped ridge corpus frames, and with neither a corpus nor a local person it stops in one line."""
 
 from __future__ import annotations
 
@@ -32,11 +32,11 @@ def test_train_general_on_the_corpus_minus_the_held_out_speakers(tmp_path):
         assert entry["frames"] > 100 and entry["tracked"] >= 0.8
     assert report["frames"] == sum(report["corpus"][c]["frames"] for c in expected)
     assert report["steps"] > 0 and (project / "data" / "06_models" / "general" / "atcnet.safetensors").is_file()
-    # the mouth's ridge statistics: train_general reproduces the shipped ones (same clips, same tracked frames)
-    made = TensorsDataset(str(project / "data" / "06_models" / "general" / "ridge_statistics.safetensors")).load()
+    # the mouth's ridge corpus frames: train_general reproduces the shipped ones (same clips, same tracked frames)
+    made = TensorsDataset(str(project / "data" / "06_models" / "general" / "ridge_frames.safetensors")).load()
     shipped = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
-    assert list(made["clips"]) == expected == list(shipped["clips"]) and float(made["weight"]) == float(shipped["weight"])
-    for key in ("sum_y", "sum_xx", "sum_xy"):
+    assert list(made["clips"]) == expected == list(shipped["clips"]) and str(made["data"]) == str(shipped["data"])
+    for key in ("features", "targets"):
         np.testing.assert_allclose(made[key], shipped[key], rtol=1e-3, atol=1e-3 * np.abs(shipped[key]).max())
 
 

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 from phadtf_kedro.datasets import TensorsDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.models.ridge_expression import with_ridge_expression
+from phadtf_kedro.models.ridge_expression import predict_ridge, with_ridge_expression
 from phadtf_kedro.pipelines.audio_motion.nodes import (calibrate_atcnet, fit_expression_ridge, motion_sequences,
                                                       network_config)
 from phadtf_kedro.training.calibration import apply_calibration
@@ -163,11 +163,18 @@ def test_expression_ridge_adds_the_persons_frames_and_refuses_other_rows(tmp_pat
     motion = {"train": np.arange(80) < 60, "windows": rng.normal(size=(80, 28, 12)).astype(np.float32), "names": names,
               "targets": rng.uniform(0, 1, (80, 58)).astype(np.float32)}
     general = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
-    params = {"model": "ridge", "rows": [4, 24], "alpha": 5000.0, "own_weight": 5.0, "smooth": 3}
+    params = {"model": "ridge", "rows": [4, 24], "alpha": 5000.0, "own_weight": 5.0, "smooth": 3, "rbf_weight": 3000.0,
+              "sigma": 20.0}
     own = fit_expression_ridge(motion, general, params)
     corpus_only = fit_expression_ridge(motion, general, {**params, "own_weight": 0.0})
-    assert str(own["model"]) == "ridge" and own["coef"].shape == (240, 52)
-    assert not np.allclose(own["coef"], corpus_only["coef"])  # the person's frames moved the solution
+    corpus_frames = len(general["features"])
+    assert str(own["model"]) == "ridge" and own["dual"].shape == (corpus_frames + 60, 52)  # corpus + training frames
+    assert corpus_only["dual"].shape == (corpus_frames, 52)
+    held = motion["windows"][60:]
+    assert not np.allclose(predict_ridge(own, held), predict_ridge(corpus_only, held))  # the person's frames count
     assert str(fit_expression_ridge(motion, general, {**params, "model": "atcnet"})["model"]) == "atcnet"
-    with pytest.raises(PhadtfError, match=r"ridge_general: statistics of MFCC rows \[4, 24\].*\[8, 20\]"):
+    with pytest.raises(PhadtfError, match=r"ridge_general: corpus frames of MFCC rows \[4, 24\].*\[8, 20\]"):
         fit_expression_ridge(motion, general, {**params, "rows": [8, 20]})
+    old_statistics = {"rows": general["rows"], "sum_xx": np.eye(240)}  # the file earlier versions made
+    with pytest.raises(PhadtfError, match=r"ridge_general: no corpus frames .*train_general"):
+        fit_expression_ridge(motion, old_statistics, params)

@@ -21,8 +21,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
 from phadtf_kedro.metrics.motion import motion_figures
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-from phadtf_kedro.models.ridge_expression import (STATISTICS, add_statistics, fit_ridge, ridge_statistics,
-                                                  with_ridge_expression)
+from phadtf_kedro.models.ridge_expression import fit_ridge, utterance_frames, with_ridge_expression
 from phadtf_kedro.training.calibration import fit_calibration, identity_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
@@ -129,24 +128,27 @@ def _start_gate(motion: dict, general: ATCNet, scratch: ATCNet, gate_frames: int
 
 
 def fit_expression_ridge(motion: dict, ridge_general: dict[str, np.ndarray], params: dict[str, Any]) -> dict:
-    """The person's mouth model (models/ridge_expression.py): the corpus' statistics plus the person's training
-    frames (weighted `own_weight`), solved once, around the person's own mean expression. With `model: atcnet`, a
-    marker that keeps ATCNet's expression."""
+    """The person's mouth model (models/ridge_expression.py): the corpus' frames plus the person's training frames
+    (weighted `own_weight`), solved once, around the person's own mean expression. With `model: atcnet`, a marker
+    that keeps ATCNet's expression."""
     if params["model"] != "ridge":
         return {"model": np.array("atcnet")}
     rows = [int(r) for r in ridge_general["rows"]]
     if rows != list(params["rows"]):
-        raise PhadtfError(f"ridge_general: statistics of MFCC rows {rows}, this run's "
+        raise PhadtfError(f"ridge_general: corpus frames of MFCC rows {rows}, this run's "
                           f"audio_motion.expression.rows is {list(params['rows'])}; run `kedro run "
                           "--pipelines=train_general` with these rows")
-    stats = {k: ridge_general[k] for k in (*STATISTICS, "rows")}
+    if "features" not in ridge_general:
+        raise PhadtfError("ridge_general: no corpus frames (an older file of sufficient statistics?); run `kedro run "
+                          "--pipelines=train_general` or delete data/06_models/general/ to use the shipped ones")
+    sets, weights = [ridge_general], [1.0]
     train = motion["train"]
     expression = motion["targets"][train][:, EXPRESSION]
-    if train.any() and params["own_weight"] > 0:
-        stats = add_statistics(stats, ridge_statistics([motion["windows"][train]], [expression], params["rows"],
-                                                       params["own_weight"]))
+    if train.any():
+        sets.append(utterance_frames([motion["windows"][train]], [expression], params["rows"]))
+        weights.append(params["own_weight"])
     resting = expression.mean(axis=0) if train.any() else None
-    return fit_ridge(stats, params["alpha"], params["smooth"], resting)
+    return fit_ridge(sets, weights, params["alpha"], params["rbf_weight"], params["sigma"], params["smooth"], resting)
 
 
 def predict_motion(atcnet: ATCNet, expression_ridge: dict, motion: dict) -> dict[str, np.ndarray]:

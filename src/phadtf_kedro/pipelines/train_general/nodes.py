@@ -23,7 +23,7 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION
 from phadtf_kedro.face.tracker import resolve_model_path
 from phadtf_kedro.models.atcnet import ATCNet
-from phadtf_kedro.models.ridge_expression import ridge_statistics
+from phadtf_kedro.models.ridge_expression import utterance_frames
 from phadtf_kedro.pipelines.audio_motion.nodes import fingerprint, motion_sequences, network_config
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.corpus import clip_motion
@@ -106,11 +106,12 @@ def train_general_atcnet(sequences: dict[str, Any], manifest: dict[str, dict], r
     return model, history, report
 
 
-def general_ridge_statistics(sequences: dict[str, Any], params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The corpus' (and local persons') share of the mouth's ridge regressor (models/ridge_expression.py): weighted
-    sufficient statistics of their expression targets over speaker-normalised MFCC windows, and what they came from."""
-    stats = ridge_statistics(sequences["windows"], [t[:, EXPRESSION] for t in sequences["targets"]], params["rows"],
-                             valid=sequences.get("valid"))
-    return {**stats, "clips": np.array(sequences["clips"], dtype=str),
+def general_ridge_frames(sequences: dict[str, Any], params: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The corpus' (and local persons') share of the mouth's ridge regressor (models/ridge_expression.py): their
+    tracked frames' speaker-normalised MFCC windows and expression targets (centred per clip), and what they came
+    from."""
+    frames = utterance_frames(sequences["windows"], [t[:, EXPRESSION] for t in sequences["targets"]], params["rows"],
+                              valid=sequences.get("valid"))
+    return {**frames, "clips": np.array(sequences["clips"], dtype=str),
             "persons": np.array(sequences["persons"], dtype=str),
             "data": np.array(fingerprint(*sequences["windows"], *sequences["targets"]))}

@@ -18,8 +18,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["general_sequences", "corpus_manifest", "atcnet_general_resume", "params:audio_motion.network",
                   "params:train_general"],
                  ["atcnet_general", "train_general_history", "train_general_report"], name="train_general_atcnet"),
-            Node(nodes.general_ridge_statistics, ["general_sequences", "params:audio_motion.expression"],
-                 "ridge_general", name="general_ridge_statistics"),
+            Node(nodes.general_ridge_frames, ["general_sequences", "params:audio_motion.expression"],
+                 "ridge_general", name="general_ridge_frames"),
         ],
         tags="train_general",
     )
