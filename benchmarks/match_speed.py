@@ -8,7 +8,8 @@ reconstruction and audio_motion (reused when the project already has them), then
 frames from the predicted pose, calibrated as generation plans it but with each `--max-gain-pose` cap, at each speed.
 With `pose_source: matched` every frame shows its background's head, so the plan's background poses are the head
 motion the video will have; they are compared with the real held-out poses: HS, velocity HS and the pose std ratio
-(metrics/pose.py). Prints figures; never fails on them.
+(metrics/pose.py); and how the background video runs: the share of output frames that hold the previous training frame
+and of those that skip ahead 2 or more (`--pace`). Prints figures; never fails on them.
 
     python benchmarks/match_speed.py --project /tmp/valproj/project
 """
@@ -50,7 +51,7 @@ def prepared(project: Path, identity: str) -> Path:
 
 
 def figures(data: Path, identity: str, speed: float, cap: float, blending: dict, bin_deg: float,
-            quantile: float | None = None) -> tuple[float, float, float]:
+            quantile: float | None = None, pace: str = "linear") -> tuple[float, ...]:
     face = dict(np.load(data / "04_feature" / identity / "coefficients.npz"))
     held = dict(np.load(data / "07_model_output" / identity / "heldout_motion.npz"))
     calibration = with_pose_cap(dict(np.load(data / "06_models" / identity / "atcnet_calibration.npz")), cap)
@@ -60,10 +61,11 @@ def figures(data: Path, identity: str, speed: float, cap: float, blending: dict,
     real = face["coefficients"][held["frames"]][:, POSE]
     plan = plan_from_prediction(held["predicted"], face, "matched", 1.0, blending["search_window"],
                                 blending["hanning_taps"], calibration=calibration, speed=speed,
-                                head_speed_quantile=quantile)
+                                head_speed_quantile=quantile, pace=pace)
     shown = plan["coefficients"][:, POSE]
+    steps = np.abs(np.diff(plan["background"]))
     return (head_pose_similarity(shown, real, bin_deg), head_pose_velocity_similarity(shown, real),
-            pose_std_ratio(shown, real))
+            pose_std_ratio(shown, real), float(np.mean(steps == 0)), float(np.mean(steps >= 2)))
 
 
 def main() -> None:
@@ -73,6 +75,8 @@ def main() -> None:
     parser.add_argument("--max-gain-pose", nargs="+", type=float, default=[8.0, 32.0, 100.0, 300.0, 1000.0])
     parser.add_argument("--head-speed-quantile", nargs="+", default=["none"],
                         help="blending.head_speed_quantile values to try; none: no bound")
+    parser.add_argument("--pace", nargs="+", default=["linear"], choices=["linear", "natural"],
+                        help="blending.pace values to try")
     args = parser.parse_args()
     quantiles = [None if q == "none" else float(q) for q in args.head_speed_quantile]
     project = Path(args.project)
@@ -81,13 +85,13 @@ def main() -> None:
     data = {identity: prepared(project, identity) for identity in CASES}
     blending, bin_deg = base_params("blending"), base_params("evaluation")["hs_bin_deg"]
     print(f"matched plan of the held-out frames vs their real poses; validation cases {', '.join(CASES)}")
-    print("speed | max_gain_pose | head_speed_quantile | " + " | ".join(CASES)
-          + " | mean HS / velocity HS / pose std ratio")
-    for speed, cap, quantile in itertools.product(args.speeds, args.max_gain_pose, quantiles):
-        rows = [figures(data[i], i, speed, cap, blending, bin_deg, quantile) for i in CASES]
+    print("speed | max_gain_pose | head_speed_quantile | pace | " + " | ".join(CASES)
+          + " | mean HS / velocity HS / pose std ratio | held / ≥ 2× steps of the background")
+    for speed, cap, quantile, pace in itertools.product(args.speeds, args.max_gain_pose, quantiles, args.pace):
+        rows = [figures(data[i], i, speed, cap, blending, bin_deg, quantile, pace) for i in CASES]
         mean = np.mean(rows, axis=0)
-        print(f"{speed:>5g} | {cap:>6g} | {quantile} | " + " | ".join("%.2f / %.2f / %.2f" % r for r in rows)
-              + f" | {mean[0]:.3f} / {mean[1]:.3f} / {mean[2]:.3f}", flush=True)
+        print(f"{speed:>5g} | {cap:>6g} | {quantile} | {pace} | " + " | ".join("%.2f / %.2f / %.2f" % r[:3] for r in rows)
+              + f" | {mean[0]:.3f} / {mean[1]:.3f} / {mean[2]:.3f} | {mean[3]:.2f} / {mean[4]:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ RULES: dict[str, Any] = {
     "blending.search_window": _int(1) | None,
     "blending.match_speed": POSITIVE,
     "blending.head_speed_quantile": FRACTION | None,
+    "blending.pace": Literal["linear", "natural"],
     "blending.erode_px": INDEX,
     "blending.feather_sigma": NON_NEGATIVE,
     "blending.samples": INDEX,

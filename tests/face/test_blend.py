@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from phadtf_kedro.face.blend import composite, fill_holes, head_path, keyframes, match_backgrounds, smooth_track
+from phadtf_kedro.face.blend import (composite, fill_holes, head_path, keyframes, match_backgrounds, natural_pace,
+                                    smooth_track)
 
 
 def _phadtf_smooth(x, window_len=7):
@@ -91,6 +92,27 @@ def test_the_head_speed_bound_keeps_a_fast_run_from_turning_the_head_faster_than
     for before, key in zip(keys[:-1], keys[1:]):  # bounded: no more path than the person's own pace allows
         assert abs(path[bounded[key]] - path[bounded[before]]) <= limit * (key - before) + 1e-12
     np.testing.assert_array_equal(match_backgrounds(query, candidates, speed=20.0, head_speed_quantile=None)[0], free)
+
+
+def test_natural_pace_moves_one_training_frame_per_output_frame_between_close_matches():
+    """Two keyframes 12 output frames apart matched 2 training frames apart: linear crawls (mostly held frames),
+    natural goes out and back one frame at a time, on the side whose poses are nearer the query; far matches stay
+    linear, the keyframes keep their matches, and no index leaves the training frames."""
+    candidates = np.column_stack([np.zeros(40), np.zeros(40), np.linspace(-10, 10, 40)])  # roll rises with the index
+    query = np.zeros((25, 3))
+    query[:13, 2] = candidates[20, 2] + np.concatenate([np.linspace(0, 3, 7), np.linspace(3, 0, 6)])  # up, back
+    keys, chosen = np.array([0, 12, 24]), [20, 22, 38]
+    paced = natural_pace(keys, chosen, query, candidates)
+    assert paced[keys].tolist() == chosen
+    steps = np.diff(paced[:13])
+    assert np.abs(steps).max() == 1 and (steps == 0).sum() == 0  # (12 − 2) is even: no hold at all
+    assert paced[:13].max() == 27  # out past 22 (the query's roll rises first), not behind 20
+    np.testing.assert_array_equal(paced[12:], np.round(np.linspace(22, 38, 13)).astype(int))  # 16 apart: linear
+    linear, _ = match_backgrounds(query, candidates, speed=3.0)
+    assert (np.diff(linear) == 0).sum() > (np.diff(match_backgrounds(query, candidates, speed=3.0, pace="natural")[0])
+                                           == 0).sum()
+    edge = natural_pace(np.array([0, 9]), [1, 0], np.zeros((10, 3)), candidates)  # behind 0 is impossible
+    assert edge.min() >= 0 and edge[0] == 1 and edge[-1] == 0 and np.abs(np.diff(edge)).max() == 1
 
 
 def test_fill_holes_and_composite():

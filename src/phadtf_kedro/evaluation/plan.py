@@ -61,7 +61,7 @@ def row_plans(held: np.ndarray, face_coefficients: dict[str, np.ndarray], audio_
     plans["ours_real_pose"] = plan_frames(plans["ours"]["coefficients"][:, EXPRESSION], coeffs[held][:, POSE],
                                           face_coefficients, blending["search_window"], blending["hanning_taps"],
                                           reassign=reassign, speed=blending["match_speed"],
-                                          head_speed_quantile=blending["head_speed_quantile"])
+                                          head_speed_quantile=blending["head_speed_quantile"], pace=blending["pace"])
     train = training_frames(face_coefficients)
     out = {f"{row}.{key}": plan[key] for row, plan in plans.items() for key in ("coefficients", "background")}
     out.update({"frames": held, "ours.predicted": ours_motion["predicted"],

@@ -13,6 +13,12 @@ test_personalized.py with speed 1, the roll axis, at most N/10 keyframes):
    video never has to run faster than `speed` × real time to get from one match to the next;
 4. frame indices in between are interpolated linearly (rounded), so the background video moves smoothly.
 
+Ours adds `pace: natural` for step 4: where two matches are closer than the output frames between them, linear
+interpolation plays the training video in slow motion or holds one frame (a still face whose lips alone move, a blink
+three times as long). Instead the background then moves one training frame per output frame, out past one of the two
+matches and back (whichever way keeps its poses nearer the query track), so eyes, hair and head keep their own pace;
+where the matches are farther apart than that, it runs faster, as linear does. `pace: linear` is PHADTF's.
+
 Ours adds one optional bound (`head_speed_quantile`, off when None): the background may not cover more of the
 training head's path between two keyframes than the person's own head covers in as many frames at that quantile of
 its per-frame speed (both measured on the smoothed training track). `speed` lets the background run faster than the
@@ -90,14 +96,53 @@ def head_path(candidates: np.ndarray, taps: int = 7) -> tuple[np.ndarray, np.nda
     return np.concatenate([[0.0], np.cumsum(steps)]), steps
 
 
+def _steps(a: int, b: int) -> np.ndarray:
+    """a, a ± 1, …, b (both included)."""
+    return np.arange(a, b + 1) if b >= a else np.arange(a, b - 1, -1)
+
+
+def _excursion(start: int, end: int, frames: int, turn: int) -> np.ndarray:
+    """`frames` + 1 indices from `start` to `end` one step at a time by way of `turn`, with a single hold at the turn
+    when the parity needs it."""
+    path = np.concatenate([_steps(start, turn), _steps(turn, end)[1:]])
+    if len(path) == frames:  # odd parity: hold the turning frame once
+        at = abs(turn - start)
+        path = np.concatenate([path[:at + 1], path[at:]])
+    return path
+
+
+def natural_pace(keys: np.ndarray, chosen: Sequence[int], query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per-frame indices through the keyframes' matches at the training video's own pace where they are close (module
+    docstring, `pace: natural`); linear where they are as far apart as the frames between them, or farther."""
+    out = np.empty(keys[-1] + 1, np.int64)
+    out[keys[0]:keys[0] + 1] = chosen[0]
+    for (t0, t1), (a, b) in zip(zip(keys[:-1], keys[1:]), zip(chosen[:-1], chosen[1:])):
+        gap, distance = int(t1 - t0), abs(int(b) - int(a))
+        linear = np.round(np.linspace(a, b, gap + 1)).astype(np.int64)
+        spare = (gap - distance) // 2
+        best, best_cost = linear, np.inf
+        if spare > 0:
+            ahead = int(np.sign(b - a)) or 1
+            for turn in (b + ahead * spare, a - ahead * spare):  # beyond the second match, or behind the first
+                path = _excursion(int(a), int(b), gap, int(turn))
+                if path.min() < 0 or path.max() >= len(candidates):
+                    continue
+                cost = np.abs(candidates[path] - query[t0:t1 + 1]).sum()
+                if cost < best_cost:
+                    best, best_cost = path, cost
+        out[t0:t1 + 1] = best
+    return out
+
+
 def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | None = None, taps: int = 7,
                       speed: float = 1.0, axes: Sequence[int] = KEY_AXES, max_fraction: float = MAX_KEY_FRACTION,
-                      head_speed_quantile: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      head_speed_quantile: float | None = None, pace: str = "linear") -> tuple[np.ndarray, np.ndarray]:
     """Per query frame, the index of a candidate (training) frame to use as background (see the module docstring).
 
     query (T, 3) and candidates (N, 3) are pose angles. `window`: None searches ±speed × (frames since the previous
     keyframe) around the previous match, as the original; a number also caps that half-width.
     `head_speed_quantile`: also bound the head path covered per output frame (module docstring); None: no bound.
+    `pace`: `linear` (PHADTF) or `natural` in-between frames (module docstring).
     Returns (per-frame indices (T,), keyframe times)."""
     query = np.asarray(query, np.float64)
     candidates = np.asarray(candidates, np.float64)
@@ -119,6 +164,8 @@ def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | N
         cost[np.abs(positions - chosen[-1]) > half] = np.inf
         cost[np.abs(path - path[chosen[-1]]) > limit * (key - before)] = np.inf  # the previous match always stays
         chosen.append(int(np.argmin(cost)))
+    if pace == "natural":
+        return natural_pace(keys, chosen, query, candidates), keys
     indices = np.interp(np.arange(len(query)), keys, chosen)
     return np.clip(np.round(indices), 0, len(candidates) - 1).astype(np.int64), keys
 

@@ -33,15 +33,15 @@ def training_frames(face_coefficients: dict[str, np.ndarray]) -> np.ndarray:
 
 def plan_frames(expression: np.ndarray, poses: np.ndarray, face_coefficients: dict[str, np.ndarray],
                 window: int | None, taps: int, reassign: bool = False, speed: float = 1.0,
-                head_speed_quantile: float | None = None) -> dict[str, np.ndarray]:
+                head_speed_quantile: float | None = None, pace: str = "linear") -> dict[str, np.ndarray]:
     """Coefficients (T, 85) and background frame index (T,) for given expression (T, 52) and pose (T, 6) tracks.
 
     `reassign`: every frame takes the full pose of its matched training frame (PHADTF), else only its translation.
-    `speed`, `head_speed_quantile`: how fast the backgrounds may run (`face.blend.match_backgrounds`)."""
+    `speed`, `head_speed_quantile`, `pace`: how fast the backgrounds may and do run (`face.blend.match_backgrounds`)."""
     coeffs = check_coefficients(face_coefficients["coefficients"], "face_coefficients")
     train = training_frames(face_coefficients)
     index, keys = match_backgrounds(poses[:, :3], coeffs[train][:, POSE][:, :3], window, taps, speed,
-                                    head_speed_quantile=head_speed_quantile)
+                                    head_speed_quantile=head_speed_quantile, pace=pace)
     background = train[index]
     on_head = np.array(poses, np.float64, copy=True)
     on_head[:, 3:6] = coeffs[background][:, TRANSLATION]
@@ -53,7 +53,8 @@ def plan_frames(expression: np.ndarray, poses: np.ndarray, face_coefficients: di
 
 def plan_from_prediction(predicted: np.ndarray, face_coefficients: dict[str, np.ndarray], pose_source: str,
                          pose_amplitude: float, window: int | None, taps: int, calibration: dict | None = None,
-                         speed: float = 1.0, head_speed_quantile: float | None = None) -> dict[str, np.ndarray]:
+                         speed: float = 1.0, head_speed_quantile: float | None = None,
+                         pace: str = "linear") -> dict[str, np.ndarray]:
     """PHADTF's test time from ATCNet's (T, 58) expression | pose: calibrated (when a `calibration` is given; the
     pose's gains bounded by the expression's `max_gain` when the predicted angles are shown), the
     pose reassigned from matched training frames, replaced by the replayed track, or kept (see the module docstring).
@@ -69,4 +70,5 @@ def plan_from_prediction(predicted: np.ndarray, face_coefficients: dict[str, np.
     reference = coeffs[training_frames(face_coefficients)][:, POSE]
     poses = choose_poses(predicted[:, POSE], reference, pose_source, pose_amplitude, reference.mean(axis=0))
     return plan_frames(predicted[:, EXPRESSION], poses, face_coefficients, window, taps,
-                       reassign=pose_source == "matched", speed=speed, head_speed_quantile=head_speed_quantile)
+                       reassign=pose_source == "matched", speed=speed, head_speed_quantile=head_speed_quantile,
+                       pace=pace)

@@ -65,7 +65,7 @@ def plan_generation(motion: dict[str, np.ndarray], face_coefficients: dict[str, 
     return plan_from_prediction(motion["predicted"], face_coefficients, generation["pose_source"],
                                 generation["pose_amplitude"], blending["search_window"], blending["hanning_taps"],
                                 calibration=calibration, speed=blending["match_speed"],
-                                head_speed_quantile=blending["head_speed_quantile"])
+                                head_speed_quantile=blending["head_speed_quantile"], pace=blending["pace"])
 
 
 def synthesize_video(face_model: dict[str, np.ndarray], refinement_gan: RefinementGAN,
