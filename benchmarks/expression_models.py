@@ -79,7 +79,8 @@ def main() -> None:
               + " | ".join(f"{j:+.3f} / {m:+.3f}" for j, m in scores) + f" | {mean[0]:.3f} / {mean[1]:.3f}{mark}",
               flush=True)
     if args.kernel:
-        print("rbf_weight sigma | " + " | ".join(VALIDATION) + " | mean jaw / mouth  (conf/base's rows, alpha, own, smooth)")
+        print("rbf_weight sigma | " + " | ".join(VALIDATION)
+              + " | mean jaw / mouth  (conf/base's rows, alpha, own, smooth)")
         for rbf_weight, sigma in [(0.0, 20.0), *itertools.product([1000.0, 3000.0, 10000.0], [15.0, 20.0, 25.0, 40.0])]:
             scores = held_out_scores(data, corpus_clips, chosen["rows"], chosen["alpha"], chosen["own_weight"],
                                      chosen["smooth"], rbf_weight, sigma)

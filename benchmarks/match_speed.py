@@ -90,7 +90,8 @@ def main() -> None:
     for speed, cap, quantile, pace in itertools.product(args.speeds, args.max_gain_pose, quantiles, args.pace):
         rows = [figures(data[i], i, speed, cap, blending, bin_deg, quantile, pace) for i in CASES]
         mean = np.mean(rows, axis=0)
-        print(f"{speed:>5g} | {cap:>6g} | {quantile} | {pace} | " + " | ".join("%.2f / %.2f / %.2f" % r[:3] for r in rows)
+        print(f"{speed:>5g} | {cap:>6g} | {quantile} | {pace} | "
+              + " | ".join("%.2f / %.2f / %.2f" % r[:3] for r in rows)
               + f" | {mean[0]:.3f} / {mean[1]:.3f} / {mean[2]:.3f} | {mean[3]:.2f} / {mean[4]:.2f}", flush=True)
 
 

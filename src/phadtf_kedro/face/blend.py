@@ -114,8 +114,8 @@ def _excursion(start: int, end: int, frames: int, turn: int) -> np.ndarray:
 def natural_pace(keys: np.ndarray, chosen: Sequence[int], query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Per-frame indices through the keyframes' matches at the training video's own pace where they are close (module
     docstring, `pace: natural`); linear where they are as far apart as the frames between them, or farther."""
-    out = np.empty(keys[-1] + 1, np.int64)
-    out[keys[0]:keys[0] + 1] = chosen[0]
+    out = np.empty(keys[-1] + 1, np.int64)  # keys run from the first frame (0) to the last
+    out[0] = chosen[0]
     for (t0, t1), (a, b) in zip(zip(keys[:-1], keys[1:]), zip(chosen[:-1], chosen[1:])):
         gap, distance = int(t1 - t0), abs(int(b) - int(a))
         linear = np.round(np.linspace(a, b, gap + 1)).astype(np.int64)
