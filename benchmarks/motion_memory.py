@@ -40,7 +40,7 @@ samples = np.resize(speech, n).astype(np.float32)
 torch.manual_seed(0)
 net = ATCNet(ATCNetConfig.from_dict({network!r})).eval()
 corpus = TensorsDataset("none.safetensors", packaged="ridge_general.safetensors").load()  # the shipped corpus frames
-ridge = fit_ridge([corpus], [1.0], 5000.0, rbf_weight=3000.0, sigma=20.0, smooth=3)
+ridge = fit_ridge([corpus], [1.0], {alpha!r}, rbf_weight={rbf_weight!r}, sigma={sigma!r}, smooth={smooth!r})
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 motion = driven_motion(net, ridge, Audio(samples, rate))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -49,7 +49,9 @@ print(json.dumps({{"frames": len(motion["predicted"]), "before_mb": before / 102
 
 
 def measure(minutes: float, network: dict) -> dict:
-    code = CHILD.format(root=str(ROOT / "src"), speech=str(SPEECH), minutes=minutes, network=network)
+    expression = base_params("audio_motion")["expression"]  # conf/base's mouth model, as finetune fits it
+    code = CHILD.format(root=str(ROOT / "src"), speech=str(SPEECH), minutes=minutes, network=network,
+                        **{k: expression[k] for k in ("alpha", "rbf_weight", "sigma", "smooth")})
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

@@ -111,26 +111,27 @@ def _excursion(start: int, end: int, frames: int, turn: int) -> np.ndarray:
     return path
 
 
+def linear_pace(keys: np.ndarray, chosen: Sequence[int], n_candidates: int) -> np.ndarray:
+    """Per-frame indices interpolated linearly (rounded) between the keyframes' matches: PHADTF's step 4."""
+    indices = np.interp(np.arange(keys[-1] + 1), keys, chosen)  # keys run from the first frame (0) to the last
+    return np.clip(np.round(indices), 0, n_candidates - 1).astype(np.int64)
+
+
 def natural_pace(keys: np.ndarray, chosen: Sequence[int], query: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Per-frame indices through the keyframes' matches at the training video's own pace where they are close (module
     docstring, `pace: natural`); linear where they are as far apart as the frames between them, or farther."""
-    out = np.empty(keys[-1] + 1, np.int64)  # keys run from the first frame (0) to the last
-    out[0] = chosen[0]
+    out = linear_pace(keys, chosen, len(candidates))
     for (t0, t1), (a, b) in zip(zip(keys[:-1], keys[1:]), zip(chosen[:-1], chosen[1:])):
         gap, distance = int(t1 - t0), abs(int(b) - int(a))
-        linear = np.round(np.linspace(a, b, gap + 1)).astype(np.int64)
         spare = (gap - distance) // 2
-        best, best_cost = linear, np.inf
-        if spare > 0:
-            ahead = int(np.sign(b - a)) or 1
-            for turn in (b + ahead * spare, a - ahead * spare):  # beyond the second match, or behind the first
-                path = _excursion(int(a), int(b), gap, int(turn))
-                if path.min() < 0 or path.max() >= len(candidates):
-                    continue
-                cost = np.abs(candidates[path] - query[t0:t1 + 1]).sum()
-                if cost < best_cost:
-                    best, best_cost = path, cost
-        out[t0:t1 + 1] = best
+        if spare <= 0:
+            continue
+        ahead = int(np.sign(b - a)) or 1
+        paths = [_excursion(int(a), int(b), gap, int(turn))  # beyond the second match, or behind the first
+                 for turn in (b + ahead * spare, a - ahead * spare)]
+        paths = [p for p in paths if p.min() >= 0 and p.max() < len(candidates)]
+        if paths:
+            out[t0:t1 + 1] = min(paths, key=lambda p: np.abs(candidates[p] - query[t0:t1 + 1]).sum())
     return out
 
 
@@ -166,8 +167,7 @@ def match_backgrounds(query: np.ndarray, candidates: np.ndarray, window: int | N
         chosen.append(int(np.argmin(cost)))
     if pace == "natural":
         return natural_pace(keys, chosen, query, candidates), keys
-    indices = np.interp(np.arange(len(query)), keys, chosen)
-    return np.clip(np.round(indices), 0, len(candidates) - 1).astype(np.int64), keys
+    return linear_pace(keys, chosen, len(candidates)), keys
 
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:

@@ -73,7 +73,7 @@ def fit_ridge(frames: Sequence[dict[str, np.ndarray]], weights: Sequence[float],
     """The regressor minimising Σ w‖y − f(x) − b‖² + α‖f‖² over sets of frames (each from `utterance_frames`, every
     frame of set i weighted weights[i]), f in the kernel's space and b free; `resting`, the person's own mean
     expression, is added to the intercept. Prediction is kernel(x, support) @ dual + intercept."""
-    frames = [f for f, w in zip(frames, weights) if w > 0 and len(f["features"])]
+    frames, weights = zip(*[(f, w) for f, w in zip(frames, weights) if w > 0 and len(f["features"])]) or ((), ())
     if not frames:
         raise PhadtfError("expression ridge: no frame with a positive weight to learn from")
     rows = [list(map(int, f["rows"])) for f in frames]
@@ -81,8 +81,7 @@ def fit_ridge(frames: Sequence[dict[str, np.ndarray]], weights: Sequence[float],
         raise PhadtfError(f"expression ridge: frames of other MFCC rows {rows}")
     x = np.concatenate([f["features"] for f in frames]).astype(np.float32)
     y = np.concatenate([f["targets"] for f in frames]).astype(np.float64)
-    w = np.concatenate([np.full(len(f["features"]), wt, np.float64) for f, wt in zip(frames, weights) if wt > 0
-                        and len(f["features"])])
+    w = np.concatenate([np.full(len(f["features"]), wt, np.float64) for f, wt in zip(frames, weights)])
     share = w / w.sum()
     gram = expression_kernel(x, x, rbf_weight, sigma)
     mean_row = gram @ share  # the weighted mean of every support frame's kernel row
