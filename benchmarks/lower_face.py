@@ -10,7 +10,9 @@ mesh-warped to the generated expression. `--compare mouth_interior` (warped): th
 vs the mouth opening retrieved from the training frame with the nearest mouth. `--compare surround` (warped): what lies
 just outside the moved lower face keeps its pixels vs follows the moved contour (synthesis/warp.py `surround_band`).
 `--compare warp_space` (warped): the lower face moved in the synthesis crop and pasted back, or in the video frame
-itself, bilinearly or bicubically (synthesis/stream.py `Synthesizer.warp_space`).
+itself, bilinearly or bicubically (synthesis/stream.py `Synthesizer.warp_space`). `--compare own_lips` (warped): the
+matched frame's lips where the face model puts them for its expression, or their shape as the tracker saw them
+(synthesis/warp.py `with_tracked_lips`).
 
     python benchmarks/lower_face.py
     python benchmarks/lower_face.py --compare mouth_interior --identities vox2_741400104,vox2_741400163,vox2_00015
@@ -36,7 +38,9 @@ COMPARED = {"lower_face": {"render": {"lower_face": "render"}, "warp": {"lower_f
                          "faded": {"lower_face": "warp", "surround": "faded"}},
             "warp_space": {"crop/linear": {"lower_face": "warp", "warp_space": "crop", "resampling": "linear"},
                            "frame/linear": {"lower_face": "warp", "warp_space": "frame", "resampling": "linear"},
-                           "frame/cubic": {"lower_face": "warp", "warp_space": "frame", "resampling": "cubic"}}}
+                           "frame/cubic": {"lower_face": "warp", "warp_space": "frame", "resampling": "cubic"}},
+            "own_lips": {"model": {"lower_face": "warp", "own_lips": "model"},
+                         "tracked": {"lower_face": "warp", "own_lips": "tracked"}}}
 
 
 def evaluate(project: Path, identity: str, env: str | None, modes: dict[str, dict]) -> dict[str, dict]:

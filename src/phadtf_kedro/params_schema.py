@@ -146,6 +146,7 @@ RULES: dict[str, Any] = {
     "generate.surround": Literal["faded", "none"],  # synthesis/warp.py surround_band
     "generate.warp_space": Literal["frame", "crop"],  # synthesis/stream.py Synthesizer.warp_space
     "generate.resampling": Literal["cubic", "linear"],  # synthesis/warp.py RESAMPLING
+    "generate.own_lips": Literal["tracked", "model"],  # synthesis/warp.py with_tracked_lips
     "demo_sample.text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.speech_text": Annotated[str, Field(strict=True, min_length=1)],
     "demo_sample.min_seconds": POSITIVE,

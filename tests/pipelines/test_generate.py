@@ -12,6 +12,7 @@ import soundfile as sf
 
 from phadtf_kedro.datasets import RefinementGANDataset
 from phadtf_kedro.face.model import FaceModel
+from phadtf_kedro.metrics.mouth import LIPS
 from phadtf_kedro.synthesis.paste import background_frames, pasted
 from phadtf_kedro.synthesis.stream import synthesizer
 from phadtf_kedro.video.ffmpeg import VideoFile, probe
@@ -67,7 +68,7 @@ def test_streaming_in_chunks_equals_one_pass(generated31):
     full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
     params = {"max_size": 768, "chunk": 3, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "render",
               "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "none",
-              "warp_space": "crop", "resampling": "linear"}
+              "warp_space": "crop", "resampling": "linear", "own_lips": "model"}
     blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
     outs = [np.stack([f.refined for f in synthesizer(model, gan, coefficients, tracks, blending, {**params, "chunk": c})
                       .frames(coeffs, background, full)]) for c in (3, 100)]
@@ -105,7 +106,8 @@ def test_a_lower_face_warped_in_the_frame_that_does_not_move_is_the_video_itself
     full = background_frames(VideoFile(str(data / "01_raw" / "videos" / "31.mp4")), background)
     own = coefficients["coefficients"][background]
     params = {"max_size": 768, "chunk": 32, "mask_grow_px": 8, "paste_region": "lower_face", "lower_face": "warp",
-              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "faded", "resampling": "cubic"}
+              "mouth_interior": "retrieved", "mouth_margin": 0.05, "surround": "faded", "resampling": "cubic",
+              "own_lips": "model"}
     blending = {"samples": 4, "erode_px": 2, "feather_sigma": 2.0}
     unchanged = {}
     for space in ("frame", "crop"):
@@ -115,3 +117,16 @@ def test_a_lower_face_warped_in_the_frame_that_does_not_move_is_the_video_itself
         unchanged[space] = [np.array_equal(f, full[int(b)]) for f, b in zip(frames, background)]
     assert all(unchanged["frame"])
     assert not any(unchanged["crop"])
+    # `own_lips: tracked`: the lips take the model's shape for the frame's own expression instead of the one the
+    # tracker saw, so pixels move, and only around the mouth
+    synth = synthesizer(model, gan, coefficients, tracks, blending, {**params, "warp_space": "frame", "own_lips": "tracked"})
+    moved = 0
+    for f in synth.frames(own, background, full):
+        changed = (f.full != full[f.background]).any(axis=2)
+        lips = tracks["landmarks"][f.background, LIPS, :2]
+        margin = 0.15 * tracks["crop_boxes"][f.background, 2]
+        (x0, y0), (x1, y1) = lips.min(axis=0) - margin, lips.max(axis=0) + margin
+        ys, xs = np.nonzero(changed)
+        assert ((xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)).all()
+        moved += bool(changed.any())
+    assert moved == len(background)

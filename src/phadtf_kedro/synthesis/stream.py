@@ -32,8 +32,8 @@ from phadtf_kedro.face.sequence import render_sequence
 from phadtf_kedro.metrics.image import at_size
 from phadtf_kedro.synthesis.plan import training_frames
 from phadtf_kedro.synthesis.region import dilated, face_mask, lower_face_triangles, region_of
-from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, RESAMPLING, inner_mouth_triangles, mesh_warp, mouth_sources,
-                                         with_mouth_interior)
+from phadtf_kedro.synthesis.warp import (MOUTH_SHAPES, RESAMPLING, inner_mouth_triangles, lip_vertices, mesh_warp,
+                                         mouth_sources, with_mouth_interior, with_tracked_lips)
 from phadtf_kedro.models.refinement_gan import RefinementGAN, refine_frames
 
 PATHS = ("refined", "blended")
@@ -42,6 +42,7 @@ LOWER_FACE = ("warp", "render")
 SURROUND = ("faded", "none")
 WARP_SPACES = ("frame", "crop")
 MOUTH_INTERIOR = ("retrieved", "stretched")
+OWN_LIPS = ("tracked", "model")
 PREVIEW_RENDER = 256  # render side when the render is only shown (warped lower face)
 FRAME_AFFINE = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # the full frame as its own "crop"
 
@@ -98,20 +99,27 @@ class Synthesizer:
     # each resample it, softening the whole lower face even where nothing moved)
     warp_space: str = "crop"
     resampling: str = "linear"  # with warp: how moved pixels are sampled, linear or cubic (synthesis/warp.py)
+    # with warp, where a frame's own lips are: model (the face model's lips for its expression: its residual, the
+    # frame's own mouth, rides into the generated one) or tracked (their shape where the tracker saw them in
+    # `landmarks`; synthesis/warp.py `with_tracked_lips`)
+    own_lips: str = "model"
+    landmarks: np.ndarray | None = None  # (N_video, ≥468, 2) tracked landmarks in video pixels (NaN: not tracked)
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE or \
                 self.mouth_interior not in MOUTH_INTERIOR or self.surround not in SURROUND or \
-                self.warp_space not in WARP_SPACES or self.resampling not in RESAMPLING:
+                self.warp_space not in WARP_SPACES or self.resampling not in RESAMPLING or self.own_lips not in OWN_LIPS:
             raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r} / "
                              f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r} / warp_space "
-                             f"{self.warp_space!r} / resampling {self.resampling!r}: expected {REGIONS} / {PATHS} / "
-                             f"{LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND} / {WARP_SPACES} / {tuple(RESAMPLING)}")
+                             f"{self.warp_space!r} / resampling {self.resampling!r} / own_lips {self.own_lips!r}: "
+                             f"expected {REGIONS} / {PATHS} / {LOWER_FACE} / {MOUTH_INTERIOR} / {SURROUND} / "
+                             f"{WARP_SPACES} / {tuple(RESAMPLING)} / {OWN_LIPS}")
         if self.lower_face == "warp":  # real pixels need no refiner (it learned to turn renders into real pixels)
             self.path = "blended"
         self._triangles = lower_face_triangles(self.model.shape.neutral, self.model.triangles)
         self._grow = int(round(self.grow_px * self.size / 256.0))
         self._inner = inner_mouth_triangles(self._triangles)
+        self._lips = lip_vertices(self.model.shape.neutral)
         self._source: tuple[int, np.ndarray, np.ndarray] | None = None  # the last mouth source: index, image, pixels
         # the camera in the full frame's own pixels (the identity crop affine): where a warp in the frame projects
         self._frame_intrinsics = self.model.intrinsics(FRAME_AFFINE[None])[0]
@@ -153,6 +161,8 @@ class Synthesizer:
                 posed = self.model.camera_vertices(np.stack([coefficients[t], self.own[b]]))
                 camera = self._frame_intrinsics if in_frame_warp else intrinsics[t]
                 new_px, own_px = project(posed[0], camera), project(posed[1], camera)
+                if warp:
+                    own_px = self._lips_of(own_px, b, FRAME_AFFINE if in_frame_warp else affines[t])
                 if not in_frame_warp:
                     region = region_of([new_px, own_px], self._triangles, self.size, self._grow)
             if in_frame_warp:
@@ -201,12 +211,22 @@ class Synthesizer:
         if self._source is None or self._source[0] != source:
             vertices = self.model.camera_vertices(self.own[source][None])[0]
             if self.warp_space == "frame":
-                self._source = (source, frame, project(vertices, self._frame_intrinsics))
+                pixels = self._lips_of(project(vertices, self._frame_intrinsics), source, FRAME_AFFINE)
+                self._source = (source, frame, pixels)
             else:
                 box = tuple(int(v) for v in self.boxes[source])
-                intrinsics = self.model.intrinsics(crop_affine(box, self.size)[None])[0]
-                self._source = (source, cut_crop(frame, box, self.size), project(vertices, intrinsics))
+                affine = crop_affine(box, self.size)
+                pixels = self._lips_of(project(vertices, self.model.intrinsics(affine[None])[0]), source, affine)
+                self._source = (source, cut_crop(frame, box, self.size), pixels)
         return self._source[1], self._source[2]
+
+    def _lips_of(self, pixels: np.ndarray, frame: int, affine: np.ndarray) -> np.ndarray:
+        """Video frame `frame`'s own projected mesh (`pixels`, in the image `affine` maps video pixels to) with its
+        lips as tracked, where `own_lips` asks for that."""
+        if self.own_lips != "tracked" or self.landmarks is None:
+            return pixels
+        tracked = self.landmarks[frame, :len(pixels), :2] @ affine[:, :2].T + affine[:, 2]
+        return with_tracked_lips(pixels, tracked, self._lips)
 
     def _mouth_from(self, source: int, frame: np.ndarray, warped: np.ndarray, new_px: np.ndarray,
                     depth: np.ndarray) -> np.ndarray:
@@ -255,7 +275,13 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"],
                        generate["mouth_interior"], generate["mouth_margin"],
                        training_frames(face_coefficients), mouth, generate["surround"], generate["warp_space"],
-                       generate["resampling"])
+                       generate["resampling"], generate["own_lips"], tracked_landmarks(face_tracks))
+
+
+def tracked_landmarks(face_tracks: dict[str, np.ndarray]) -> np.ndarray:
+    """(N_video, V, 2) the tracker's landmarks in video pixels, NaN on frames without exactly one face."""
+    one = np.asarray(face_tracks["num_faces"]) == 1
+    return np.where(one[:, None, None], np.asarray(face_tracks["landmarks"], np.float64)[..., :2], np.nan)
 
 
 def warps_real_pixels(paste_region: str, lower_face: str) -> bool:

@@ -126,6 +126,34 @@ def mesh_warp(image: np.ndarray, own: np.ndarray, generated: np.ndarray, depth: 
     return out
 
 
+# MediaPipe face-mesh vertices of the outer lip contour, in order around the mouth
+OUTER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+
+
+def lip_vertices(neutral: np.ndarray) -> np.ndarray:
+    """Indices of the lips' vertices: those on or inside the outer lip contour of the (V, 3) canonical mesh seen from
+    the front (the lip body and the inner contour)."""
+    ring = np.asarray(neutral, np.float32)[list(OUTER_LIP), :2]
+    inside = [cv2.pointPolygonTest(ring, (float(x), float(y)), False) >= 0 for x, y in np.asarray(neutral)[:, :2]]
+    return np.flatnonzero(inside)
+
+
+def with_tracked_lips(own: np.ndarray, tracked: np.ndarray, lips: np.ndarray) -> np.ndarray:
+    """(V, 2) projected `own` vertices with the `lips`' shape taken from `tracked` (the tracker's landmarks of the same
+    frame, same pixels), their mean position kept; `own` itself where the tracker has no such points.
+
+    Why: the person's face model (face/shape.py) explains a frame's lips only up to a residual. The warp moves what lies
+    at the model's lips to the generated lips, so that residual (the background frame's own mouth, unrelated to the
+    speech) rode along into every generated mouth; with the lips where the tracker sees them, the generated mouth has
+    the generated shape."""
+    points = np.asarray(tracked, np.float64)[lips, :2]
+    if not np.isfinite(points).all():
+        return own
+    out = np.array(own, np.float64)
+    out[lips] = points - points.mean(axis=0) + out[lips].mean(axis=0)
+    return out
+
+
 # MediaPipe face-mesh vertices of the inner lip contour: the triangles between them span the mouth opening
 INNER_LIP = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415)
 # the blendshapes the mouth interior follows: how far the mouth opens and whether the lips meet
