@@ -119,7 +119,8 @@ def test_a_lower_face_warped_in_the_frame_that_does_not_move_is_the_video_itself
     assert not any(unchanged["crop"])
     # `own_lips: tracked`: the lips take the model's shape for the frame's own expression instead of the one the
     # tracker saw, so pixels move, and only around the mouth
-    synth = synthesizer(model, gan, coefficients, tracks, blending, {**params, "warp_space": "frame", "own_lips": "tracked"})
+    tracked = {**params, "warp_space": "frame", "own_lips": "tracked"}
+    synth = synthesizer(model, gan, coefficients, tracks, blending, tracked)
     moved = 0
     for f in synth.frames(own, background, full):
         changed = (f.full != full[f.background]).any(axis=2)

@@ -103,12 +103,14 @@ class Synthesizer:
     # frame's own mouth, rides into the generated one) or tracked (their shape where the tracker saw them in
     # `landmarks`; synthesis/warp.py `with_tracked_lips`)
     own_lips: str = "model"
-    landmarks: np.ndarray | None = None  # (N_video, ≥468, 2) tracked landmarks in video pixels (NaN: not tracked)
+    landmarks: np.ndarray | None = None  # (N_video, ≥468, ≥2) tracked landmarks in video pixels
+    one_face: np.ndarray | None = None  # (N_video,) bool: the tracker found exactly one face (its landmarks count)
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS or self.path not in PATHS or self.lower_face not in LOWER_FACE or \
                 self.mouth_interior not in MOUTH_INTERIOR or self.surround not in SURROUND or \
-                self.warp_space not in WARP_SPACES or self.resampling not in RESAMPLING or self.own_lips not in OWN_LIPS:
+                self.warp_space not in WARP_SPACES or self.resampling not in RESAMPLING or \
+                self.own_lips not in OWN_LIPS:
             raise ValueError(f"region {self.region!r} / path {self.path!r} / lower_face {self.lower_face!r} / "
                              f"mouth_interior {self.mouth_interior!r} / surround {self.surround!r} / warp_space "
                              f"{self.warp_space!r} / resampling {self.resampling!r} / own_lips {self.own_lips!r}: "
@@ -223,7 +225,8 @@ class Synthesizer:
     def _lips_of(self, pixels: np.ndarray, frame: int, affine: np.ndarray) -> np.ndarray:
         """Video frame `frame`'s own projected mesh (`pixels`, in the image `affine` maps video pixels to) with its
         lips as tracked, where `own_lips` asks for that."""
-        if self.own_lips != "tracked" or self.landmarks is None:
+        untracked = self.one_face is not None and not self.one_face[frame]
+        if self.own_lips != "tracked" or self.landmarks is None or untracked:
             return pixels
         tracked = self.landmarks[frame, :len(pixels), :2] @ affine[:, :2].T + affine[:, 2]
         return with_tracked_lips(pixels, tracked, self._lips)
@@ -275,13 +278,8 @@ def synthesizer(model: FaceModel, gan: RefinementGAN, face_coefficients: dict[st
                        generate["mask_grow_px"], generate["paste_region"], path, generate["lower_face"],
                        generate["mouth_interior"], generate["mouth_margin"],
                        training_frames(face_coefficients), mouth, generate["surround"], generate["warp_space"],
-                       generate["resampling"], generate["own_lips"], tracked_landmarks(face_tracks))
-
-
-def tracked_landmarks(face_tracks: dict[str, np.ndarray]) -> np.ndarray:
-    """(N_video, V, 2) the tracker's landmarks in video pixels, NaN on frames without exactly one face."""
-    one = np.asarray(face_tracks["num_faces"]) == 1
-    return np.where(one[:, None, None], np.asarray(face_tracks["landmarks"], np.float64)[..., :2], np.nan)
+                       generate["resampling"], generate["own_lips"], face_tracks["landmarks"],
+                       np.asarray(face_tracks["num_faces"]) == 1)
 
 
 def warps_real_pixels(paste_region: str, lower_face: str) -> bool:
