@@ -13,6 +13,10 @@ as wide as that move. Without it, where the new jaw closes more than the backgro
 where it was below the new one: a doubled jaw line. With it, the neck and cheeks' surroundings stretch or shrink to
 meet the moved contour, as in image morphing with fixed outer points.
 
+The face model places a frame's lips only up to a residual (that frame's own mouth); by default the own pose's lips
+take the shape the tracker saw instead (`with_tracked_lips`, `generate.own_lips: tracked`), so that residual does not
+ride into the generated mouth.
+
 Where the new mouth opens wider than the background frame's, stretching its closed lips would smear lip pixels over
 the opening: the opening's triangles are then filled from the training frame whose own mouth is most like the new one
 (`mouth_sources`, `with_mouth_interior`; `generate.mouth_interior: retrieved`).
