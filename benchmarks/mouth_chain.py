@@ -25,19 +25,13 @@ import numpy as np
 from phadtf_kedro.face.camera import project
 from phadtf_kedro.face.model import FaceModel
 from phadtf_kedro.metrics.mouth import mouth_opening
+from phadtf_kedro.metrics.sync import correlation
 from phadtf_kedro.synthesis.stream import FRAME_AFFINE
 
 
 def model_opening(model: FaceModel, coefficients: np.ndarray) -> np.ndarray:
     """The face model's mouth opening for each row of (T, 85) coefficients, projected into the video's pixels."""
-    camera = model.intrinsics(FRAME_AFFINE[None])[0]
-    pixels = np.stack([project(model.camera_vertices(c[None])[0], camera) for c in coefficients])
-    return mouth_opening(pixels)
-
-
-def r(a: np.ndarray, b: np.ndarray) -> float:
-    ok = np.isfinite(a) & np.isfinite(b)
-    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+    return mouth_opening(project(model.camera_vertices(coefficients), model.intrinsics(FRAME_AFFINE[None])[0]))
 
 
 def chain(data: Path, person: str) -> dict[str, float]:
@@ -50,8 +44,8 @@ def chain(data: Path, person: str) -> dict[str, float]:
     predicted = model_opening(model, plan["ours.coefficients"])
     background = plan["ours.background"]
     residual = mouth_opening(video_landmarks[background]) - model_opening(model, own[background])
-    return {"pred~real": r(predicted, real), "ours~pred": r(ours, predicted), "ours~real": r(ours, real),
-            "leak": r(ours - predicted, residual)}
+    return {"pred~real": correlation(predicted, real), "ours~pred": correlation(ours, predicted),
+            "ours~real": correlation(ours, real), "leak": correlation(ours - predicted, residual)}
 
 
 def main() -> None:
