@@ -11,6 +11,8 @@ metrics/mouth.py):
 - `leak`: (tracked `ours` − model mouth of its coefficients) vs (the matched frame's tracked mouth − the model's mouth
   for that frame's own coefficients): how much of the matched frame's own mouth, the part its face model does not
   explain, rides into the generated one (synthesis/warp.py `with_tracked_lips`).
+And the spreads along the same chain (std ratios): `pred/real` (how far the prediction opens the mouth against the
+real video), `ours/pred` (how much of it synthesis shows), `ours/real` (the evaluation's mouth_std_ratio).
 
     python benchmarks/mouth_chain.py --project benchmarks/results/quality/project --identities 31,vox2_00098
 """
@@ -24,6 +26,7 @@ import numpy as np
 
 from phadtf_kedro.face.camera import project
 from phadtf_kedro.face.model import FaceModel
+from phadtf_kedro.metrics.motion import std_ratio
 from phadtf_kedro.metrics.mouth import mouth_opening
 from phadtf_kedro.metrics.sync import correlation
 from phadtf_kedro.synthesis.stream import FRAME_AFFINE
@@ -45,7 +48,9 @@ def chain(data: Path, person: str) -> dict[str, float]:
     background = plan["ours.background"]
     residual = mouth_opening(video_landmarks[background]) - model_opening(model, own[background])
     return {"pred~real": correlation(predicted, real), "ours~pred": correlation(ours, predicted),
-            "ours~real": correlation(ours, real), "leak": correlation(ours - predicted, residual)}
+            "ours~real": correlation(ours, real), "leak": correlation(ours - predicted, residual),
+            "pred/real": std_ratio(predicted, real), "ours/pred": std_ratio(ours, predicted),
+            "ours/real": std_ratio(ours, real)}
 
 
 def main() -> None:
@@ -54,7 +59,8 @@ def main() -> None:
     parser.add_argument("--identities", default="31,vox2_00098,vox2_681100216,vox2_796100172")
     args = parser.parse_args()
     data = Path(args.project) / "data"
-    print("| identity | pred~real | ours~pred | ours~real | leak |\n|---|---|---|---|---|")
+    print("| identity | pred~real | ours~pred | ours~real | leak | pred/real | ours/pred | ours/real |\n"
+          "|---|---|---|---|---|---|---|---|")
     for person in args.identities.split(","):
         figures = chain(data, person)
         print(f"| {person} | " + " | ".join(f"{v:.3f}" for v in figures.values()) + " |")

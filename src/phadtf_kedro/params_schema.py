@@ -91,6 +91,8 @@ RULES: dict[str, Any] = {
     "audio_motion.calibration.max_gain": _float(ge=1),
     "audio_motion.calibration.max_gain_pose": _float(ge=1),
     "audio_motion.calibration.outputs": list[Literal["expression", "pose"]],
+    "audio_motion.calibration.expression_spread": Literal["in_sample", "out_of_fold"],
+    "audio_motion.calibration.folds": _int(2),
     "train_general.frames": Literal["train", "all"],
     "train_general.local_persons": bool,
     "train_general.corpus.exclude": list[Annotated[str, Field(strict=True, min_length=1)]],

@@ -16,8 +16,8 @@ from phadtf_kedro.audio.mfcc import mfcc_windows
 from phadtf_kedro.datasets import ATCNetDataset, TensorsDataset
 from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-from phadtf_kedro.models.ridge_expression import (fit_ridge, predict_ridge, speech_features, utterance_frames,
-                                                  with_ridge_expression)
+from phadtf_kedro.models.ridge_expression import (fit_ridge, out_of_fold, predict_ridge, speech_features,
+                                                  utterance_frames, with_ridge_expression)
 from phadtf_kedro.pipelines.generate.nodes import driven_motion
 from tests.conftest import ROOT, SHARED_DATA, shared
 
@@ -84,6 +84,19 @@ def test_the_rbf_part_learns_what_no_linear_map_can():
 
     assert max(held_out_r(fit_ridge([frames], [1.0], 1.0, rbf_weight=0.0))) < 0.2
     assert min(held_out_r(fit_ridge([frames], [1.0], 1.0, rbf_weight=100.0, sigma=5.0))) > 0.8
+
+
+def test_out_of_fold_predicts_each_block_without_its_own_targets():
+    windows, targets = _utterances(4, n=4)
+    general = utterance_frames(windows[:3], targets[:3], ROWS)
+    params = {"alpha": 30.0, "own_weight": 5.0, "rbf_weight": 10.0, "sigma": 20.0, "smooth": 3}
+    own_windows, own = windows[3], targets[3]
+    held_out = out_of_fold(general, own_windows, own, params, folds=3)
+    changed = own.copy()
+    changed[:20] += np.random.default_rng(5).normal(size=(20, 5))  # block 0's own targets
+    again = out_of_fold(general, own_windows, changed, params, folds=3)
+    np.testing.assert_allclose(again[:20], held_out[:20], atol=1e-9)  # block 0 is predicted without them
+    assert np.abs(again[20:] - held_out[20:]).max() > 1e-3  # the other blocks learn from them
 
 
 def test_prediction_in_chunks_is_the_one_pass_prediction(monkeypatch):

@@ -5,8 +5,8 @@ import pytest
 
 from phadtf_kedro.datasets import NpzDataset
 from phadtf_kedro.errors import PhadtfError
-from phadtf_kedro.training.calibration import (apply_calibration, fit_calibration, identity_calibration,
-                                               with_pose_cap)
+from phadtf_kedro.training.calibration import (apply_calibration, block_std, fit_calibration,
+                                               identity_calibration, with_pose_cap)
 
 NAMES = ["expression/jawOpen", "expression/mouthPucker", "expression/eyeBlinkLeft", "pose/pitch"]
 
@@ -71,3 +71,24 @@ def test_a_calibration_for_other_outputs_is_refused_in_one_line():
     assert "\n" not in str(info.value)
     with pytest.raises(PhadtfError, match="atcnet_calibration: missing gain"):
         apply_calibration(predicted, {k: v for k, v in cal.items() if k != "gain"})
+
+
+def test_block_spread_ignores_each_blocks_offset():
+    rng = np.random.default_rng(3)
+    noise = rng.normal(size=(100, 2)) * [1.0, 0.5]
+    offsets = np.repeat(np.array([[0.0, 0.0], [10.0, -5.0], [-10.0, 5.0], [3.0, 3.0]]), 25, axis=0)
+    within = block_std(noise + offsets, 4)
+    np.testing.assert_allclose(within, block_std(noise, 4))  # the blocks' offsets do not count
+    assert (within < (noise + offsets).std(axis=0) / 3).all()
+    np.testing.assert_allclose(block_std(noise, 1), noise.std(axis=0))
+
+
+def test_out_of_fold_gains_take_the_expressions_spread_from_the_held_out_predictions():
+    predicted, real = _tracks()
+    held_out = np.repeat([[0.0], [1.0]], 100, axis=0) + 0.5 * predicted[:, :2] - 0.5 * predicted[:, :2].mean(0)
+    cal = fit_calibration(predicted, real, NAMES, max_gain=10.0, held_out=held_out, folds=2)
+    # half the in-sample spread within each block (the blocks' offsets ignored): twice the in-sample gain
+    np.testing.assert_allclose(cal["gain"][:2], 2 * real[:, :2].std(0) / predicted[:, :2].std(0), rtol=0.05)
+    assert cal["gain"][3] == pytest.approx(4.0)  # the pose keeps its in-sample gain
+    assert str(cal["spread"]) == "out_of_fold"
+    np.testing.assert_allclose(cal["predicted_mean"], predicted.mean(0))  # the map is still centred in-sample

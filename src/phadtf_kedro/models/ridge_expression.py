@@ -102,7 +102,33 @@ def fit_ridge(frames: Sequence[dict[str, np.ndarray]], weights: Sequence[float],
 def predict_ridge(regressor: dict[str, np.ndarray], windows: np.ndarray) -> np.ndarray:
     """(T, 28, 12) windows of one utterance → (T, K) expression, smoothed over `smooth` frames. The kernel rows are
     formed PREDICT_CHUNK frames at a time, so memory does not grow with the speech's length beyond its features."""
-    x = speech_features(windows, regressor["rows"])
+    return _predict_features(regressor, speech_features(windows, regressor["rows"]))
+
+
+def out_of_fold(general: dict[str, np.ndarray], windows: np.ndarray, expression: np.ndarray, params: dict,
+                folds: int) -> np.ndarray:
+    """(T, K) predictions of a person's training frames ((T, 28, 12) windows of one utterance, (T, K) expression),
+    each of `folds` contiguous blocks predicted by the ridge fitted on the corpus and the *other* blocks: what the
+    person's ridge gives on speech it was not fitted to. Its in-sample fit follows the person's own frames more
+    closely (they weigh `own_weight`), so in-sample predictions overstate the spread new speech gets. `params`:
+    audio_motion.expression (alpha, own_weight, rbf_weight, sigma, smooth). Features are normalised over the whole
+    utterance, as for the person's ridge; each block's prediction is smoothed within the block."""
+    rows, y = [int(r) for r in general["rows"]], np.asarray(expression, np.float64)
+    x, t = speech_features(windows, rows), len(y)
+    bounds = np.linspace(0, t, folds + 1).round().astype(int)
+    out = np.zeros_like(y)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        keep = np.r_[0:lo, hi:t]
+        own = {"features": x[keep].astype(np.float32), "targets": (y[keep] - y[keep].mean(axis=0)).astype(np.float32),
+               "rows": np.array(rows, np.int64)}
+        ridge = fit_ridge([general, own], [1.0, params["own_weight"]], params["alpha"], params["rbf_weight"],
+                          params["sigma"], params["smooth"], y[keep].mean(axis=0))
+        out[lo:hi] = _predict_features(ridge, x[lo:hi])
+    return out
+
+
+def _predict_features(regressor: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """predict_ridge on normalised features."""
     rbf_weight, sigma = float(regressor["rbf_weight"]), float(regressor["sigma"])
     out = np.concatenate([expression_kernel(x[i:i + PREDICT_CHUNK], regressor["support"], rbf_weight, sigma)
                           @ regressor["dual"] for i in range(0, len(x), PREDICT_CHUNK)] or

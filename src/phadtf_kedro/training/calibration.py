@@ -7,7 +7,14 @@ utterance, as generation does) and maps a prediction y to
 
     real_mean + gain · (y − predicted_mean),    gain = clip(real_std / predicted_std, 0, max_gain)
 
-so on those frames each output has the person's mean and spread. `max_gain` bounds what an output the network barely
+so on those frames each output has the person's mean and spread. In-sample, the expression's ridge follows the
+person's own frames more closely than it will follow new speech, so that spread overstates what new speech gets.
+`expression_spread: out_of_fold` widens every expression gain by one factor: the in-sample predictions' spread over
+the out-of-fold ones' (models/ridge_expression.py `out_of_fold`: each block of the training frames predicted by a
+ridge fitted without it), both taken within each block (around the block's own mean, which a fold's intercept
+offsets) and pooled over all expression outputs: how much closer the fit is on the frames it was fitted to. One
+factor keeps the in-sample gains' proportions between outputs, which per-output out-of-fold gains, each from a few
+seconds, do not (docs/quality.md has both, measured). `max_gain` bounds what an output the network barely
 moves may be blown up to (its motion would be mostly noise). The head pose has its own bound, `max_gain_pose`: with
 PHADTF's matched pose the calibrated angles only choose which of the person's real frames (and so real head motion)
 each output frame shows, and a calm query keeps that choice near the mean pose, a head that barely moves. An output
@@ -28,10 +35,13 @@ FIELDS = ("gain", "predicted_mean", "real_mean", "predicted_std", "real_std")
 
 
 def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str], max_gain: float,
-                    outputs: Sequence[str] = ("expression", "pose"), max_gain_pose: float | None = None) -> dict:
+                    outputs: Sequence[str] = ("expression", "pose"), max_gain_pose: float | None = None,
+                    held_out: np.ndarray | None = None, folds: int = 1) -> dict:
     """Calibration from predicted and real (T, D) tracks of the same frames. Only outputs whose name starts with
     one of `outputs` (`expression/…`, `pose/…`) are calibrated; the others get gain 1 and no shift. The gains of
-    `pose/…` outputs are bounded by `max_gain_pose` (None: `max_gain`)."""
+    `pose/…` outputs are bounded by `max_gain_pose` (None: `max_gain`). `held_out`: (T, K) out-of-fold predictions
+    of the first K outputs in `folds` contiguous blocks: their gains are widened by the in-sample over the held-out
+    within-block spread of the K outputs together."""
     p, r = np.asarray(predicted, np.float64), np.asarray(real, np.float64)
     if p.shape != r.shape or p.ndim != 2 or p.shape[1] != len(names) or len(p) < 2:
         raise ValueError(f"calibration needs two (T ≥ 2, {len(names)}) tracks, got {p.shape} and {r.shape}")
@@ -40,12 +50,28 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
     pose_cap = max_gain if max_gain_pose is None else max_gain_pose
     gain = _gains(p_std, r_std, np.where(group == "pose", pose_cap, max_gain))
     chosen = np.isin(group, list(outputs))
+    factor = 1.0
+    if held_out is not None:
+        k = np.shape(held_out)[1]
+        held = np.sum(block_std(held_out, folds) ** 2)
+        factor = float(np.sqrt(np.sum(block_std(p[:, :k], folds) ** 2) / held)) if held > 0 else 1.0
+        gain[:k] = _gains(p_std[:k] / factor, r_std[:k], max_gain)
     gain = np.where(chosen, gain, 1.0)
     r_mean = np.where(chosen, r_mean, p_mean)
     return {"names": np.array([str(n) for n in names]), "frames": np.array(len(p)), "max_gain": np.array(max_gain),
+            "spread": np.array("in_sample" if held_out is None else "out_of_fold"), "spread_factor": np.array(factor),
             "max_gain_pose": np.array(pose_cap), "outputs": np.array(list(outputs), dtype=str), "gain": gain,
             "predicted_mean": p_mean, "real_mean": r_mean,
             "predicted_std": p_std, "real_std": r_std}
+
+
+def block_std(track: np.ndarray, folds: int) -> np.ndarray:
+    """(D,) spread of a (T, D) track within `folds` contiguous blocks: the root of the mean of each block's variance
+    around its own mean (blocks as models/ridge_expression.py `out_of_fold` cuts them)."""
+    x = np.asarray(track, np.float64)
+    bounds = np.linspace(0, len(x), folds + 1).round().astype(int)
+    blocks = [x[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= 2]
+    return np.sqrt(np.mean([b.var(axis=0) for b in blocks], axis=0))
 
 
 def _groups(names: Sequence[str]) -> np.ndarray:

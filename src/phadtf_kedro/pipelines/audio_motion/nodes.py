@@ -21,7 +21,8 @@ from phadtf_kedro.errors import PhadtfError
 from phadtf_kedro.face.model import EXPRESSION, POSE, check_coefficients
 from phadtf_kedro.metrics.motion import motion_figures
 from phadtf_kedro.models.atcnet import ATCNet, ATCNetConfig
-from phadtf_kedro.models.ridge_expression import fit_ridge, utterance_frames, with_ridge_expression
+from phadtf_kedro.models.ridge_expression import (fit_ridge, out_of_fold, uses_ridge, utterance_frames,
+                                                  with_ridge_expression)
 from phadtf_kedro.training.calibration import fit_calibration, identity_calibration
 from phadtf_kedro.training.checkpoint import config_from_params
 from phadtf_kedro.training.motion import Sequences, TrainConfig, heldout_loss, train
@@ -163,21 +164,28 @@ def predict_motion(atcnet: ATCNet, expression_ridge: dict, motion: dict) -> dict
             "names": np.array(motion["names"])}
 
 
-def calibrate_atcnet(atcnet: ATCNet, expression_ridge: dict, motion: dict, params: dict[str, Any]) -> dict:
+def calibrate_atcnet(atcnet: ATCNet, expression_ridge: dict, ridge_general: dict[str, np.ndarray], motion: dict,
+                     params: dict[str, Any], expression: dict[str, Any]) -> dict:
     """Per-output amplitude calibration on the training frames, predicted as one utterance like generation does
-    (`training/calibration.py`); generation applies it. Switched off (`enabled: false`) it is the identity."""
+    (`training/calibration.py`); generation applies it. Switched off (`enabled: false`) it is the identity. With
+    `expression_spread: out_of_fold` (and the ridge's expression) the expression's gains come from out-of-fold
+    predictions of the training frames in `folds` blocks."""
     train = np.flatnonzero(motion["train"])
     if not params["enabled"] or len(train) < 2:
         return identity_calibration(motion["names"])
-    predicted = atcnet.predict(torch.as_tensor(motion["windows"][train])).numpy()
-    predicted = with_ridge_expression(predicted, expression_ridge, motion["windows"][train])
+    windows = motion["windows"][train]
+    predicted = with_ridge_expression(atcnet.predict(torch.as_tensor(windows)).numpy(), expression_ridge, windows)
+    held_out, folds = None, int(params["folds"])
+    if params["expression_spread"] == "out_of_fold" and uses_ridge(expression_ridge) and len(train) >= 2 * folds:
+        held_out = out_of_fold(ridge_general, windows, motion["targets"][train][:, EXPRESSION], expression, folds)
     return fit_calibration(predicted, motion["targets"][train], motion["names"], params["max_gain"], params["outputs"],
-                           params["max_gain_pose"])
+                           params["max_gain_pose"], held_out, folds)
 
 
 def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: dict[str, np.ndarray],
-                        training: dict, params: dict[str, Any]) -> tuple[dict, dict]:
-    """Held-out expression MSE, pose error, jawOpen correlation, next to the 'predict the training mean' baseline."""
+                        training: dict, calibration: dict, params: dict[str, Any]) -> tuple[dict, dict]:
+    """Held-out expression MSE, pose error, jawOpen correlation, next to the 'predict the training mean' baseline;
+    the calibration's expression spread factor (1 in-sample)."""
     if len(held_out["frames"]) == 0:
         log.warning("person %s: no frames after train_seconds, nothing held out to evaluate ATCNet on", person_id)
         report = {"person_id": str(person_id), "start": training["start"], "steps": training["steps"],
@@ -192,6 +200,7 @@ def audio_motion_report(person_id: str, atcnet: ATCNet, motion: dict, held_out: 
     heldout = heldout_loss(atcnet, motion["windows"][held_out["frames"]], real, cfg)["loss"]
     gate = training.get("start_gate") or {}
     figures = {**ours, "heldout_loss": heldout, "from_general": float(training["start"] != "scratch"),
+               "expression_spread_factor": float(calibration.get("spread_factor", 1.0)),
                **{f"start_gate_{k}": v for k, v in gate.items() if k not in ("start", "criterion")},
                **{f"baseline_mean_{k}": v for k, v in baseline.items()}}
     if mlflow.active_run() is not None:
