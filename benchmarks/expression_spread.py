@@ -53,7 +53,8 @@ def main() -> None:
     project = Path(args.project).resolve()
     os.chdir(project)
     bootstrap_project(project)
-    lines = ["| identity | setting | " + " | ".join(SHOWN) + " | pred~real | pred/real |", "|---" * (len(SHOWN) + 4) + "|"]
+    lines = ["| identity | setting | " + " | ".join(SHOWN) + " | pred~real | pred/real |",
+             "|---" * (len(SHOWN) + 4) + "|"]
     for identity in args.identities.split(","):
         for setting in args.settings.split(","):
             run(project, identity, SETTINGS[setting], node_names=["motion_sequences", "calibrate_atcnet"])
