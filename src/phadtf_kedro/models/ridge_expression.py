@@ -115,9 +115,8 @@ def out_of_fold(general: dict[str, np.ndarray], windows: np.ndarray, expression:
     utterance, as for the person's ridge; each block's prediction is smoothed within the block."""
     rows, y = [int(r) for r in general["rows"]], np.asarray(expression, np.float64)
     x, t = speech_features(windows, rows), len(y)
-    bounds = np.linspace(0, t, folds + 1).round().astype(int)
     out = np.zeros_like(y)
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in fold_bounds(t, folds):
         keep = np.r_[0:lo, hi:t]
         own = {"features": x[keep].astype(np.float32), "targets": (y[keep] - y[keep].mean(axis=0)).astype(np.float32),
                "rows": np.array(rows, np.int64)}
@@ -125,6 +124,12 @@ def out_of_fold(general: dict[str, np.ndarray], windows: np.ndarray, expression:
                           params["sigma"], params["smooth"], y[keep].mean(axis=0))
         out[lo:hi] = _predict_features(ridge, x[lo:hi])
     return out
+
+
+def fold_bounds(length: int, folds: int) -> list[tuple[int, int]]:
+    """(start, end) of `folds` contiguous blocks of nearly equal size covering `length` frames."""
+    bounds = np.linspace(0, length, folds + 1).round().astype(int)
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
 def _predict_features(regressor: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:

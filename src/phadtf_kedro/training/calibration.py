@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from phadtf_kedro.errors import PhadtfError
+from phadtf_kedro.models.ridge_expression import fold_bounds
 
 FIELDS = ("gain", "predicted_mean", "real_mean", "predicted_std", "real_std")
 
@@ -66,11 +67,10 @@ def fit_calibration(predicted: np.ndarray, real: np.ndarray, names: Sequence[str
 
 
 def block_std(track: np.ndarray, folds: int) -> np.ndarray:
-    """(D,) spread of a (T, D) track within `folds` contiguous blocks: the root of the mean of each block's variance
-    around its own mean (blocks as models/ridge_expression.py `out_of_fold` cuts them)."""
+    """(D,) spread of a (T, D) track within `folds` contiguous blocks (as `out_of_fold` cuts them): the root of the
+    mean of each block's variance around its own mean."""
     x = np.asarray(track, np.float64)
-    bounds = np.linspace(0, len(x), folds + 1).round().astype(int)
-    blocks = [x[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:]) if hi - lo >= 2]
+    blocks = [x[lo:hi] for lo, hi in fold_bounds(len(x), folds) if hi - lo >= 2]
     return np.sqrt(np.mean([b.var(axis=0) for b in blocks], axis=0))
 
 
