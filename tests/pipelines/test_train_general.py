@@ -35,7 +35,11 @@ def test_train_general_on_the_corpus_minus_the_held_out_speakers(tmp_path):
     # the mouth's ridge corpus frames: train_general reproduces the shipped ones (same clips, same tracked frames)
     made = TensorsDataset(str(project / "data" / "06_models" / "general" / "ridge_frames.safetensors")).load()
     shipped = TensorsDataset(str(tmp_path / "none.safetensors"), packaged="ridge_general.safetensors").load()
-    assert list(made["clips"]) == expected == list(shipped["clips"]) and str(made["data"]) == str(shipped["data"])
+    # features bit for bit; the tracked targets to float32 rounding (the coefficient fit's last digits move with the
+    # numerical libraries' versions: 2.8e-6 at most, seen after a fresh install, which changes the `data` fingerprint)
+    assert list(made["clips"]) == expected == list(shipped["clips"])
+    np.testing.assert_array_equal(made["features"], shipped["features"])
+    np.testing.assert_allclose(made["targets"], shipped["targets"], rtol=0, atol=1e-5)
     for key in ("features", "targets"):
         np.testing.assert_allclose(made[key], shipped[key], rtol=1e-3, atol=1e-3 * np.abs(shipped[key]).max())
 

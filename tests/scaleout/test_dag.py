@@ -76,7 +76,8 @@ def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
     per rank). On these, Adam amplifies float rounding: one process on 1 vs 2 threads (only the summation order
     changes) already ends ~1e-2 apart in weights after an epoch. So "within float tolerance" is measured against that:
     2 ranks stay within 3× the 1- vs 2-thread gap of one process, in predictions and final loss (measured here: 0.0080
-    vs 0.0076 in predictions); tests/scaleout/test_ddp.py checks the tight equality on well-conditioned data."""
+    vs 0.0076 in predictions), or of that measured gap where a library build makes 1 and 2 threads agree exactly;
+    tests/scaleout/test_ddp.py checks the tight equality on well-conditioned data."""
     import torch
     import yaml
 
@@ -110,8 +111,11 @@ def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
     def gap(a, b) -> float:
         return max(float((a.predict(h) - b.predict(h)).abs().max()) for h in heard)
 
+    # with some library builds the 1- and 2-thread runs sum in the same order and agree exactly; the floor is then
+    # the gap measured where they differed (0.0076 in predictions)
     noise = gap(one, reordered)
-    assert 0 < noise < 0.1
-    assert gap(one, two) <= 3 * noise
+    assert noise < 0.1
+    print(f"1 vs 2 threads {noise:.5f}, 1 vs 2 ranks {gap(one, two):.5f}")
+    assert gap(one, two) <= 3 * max(noise, 0.01)
     loss_noise = abs(report_one["final_loss"] - report_reordered["final_loss"])
-    assert abs(report_one["final_loss"] - report_two["final_loss"]) <= 3 * loss_noise + 1e-6
+    assert abs(report_one["final_loss"] - report_two["final_loss"]) <= 3 * max(loss_noise, 1e-3) + 1e-6
