@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
-from bench import ROOT
+from bench import ROOT, run_session
 from mouth_chain import chain
 from quality import source
 
@@ -34,31 +33,24 @@ SETTINGS = {"in_sample": {"expression_spread": "in_sample"},
             "out_of_fold": {"expression_spread": "out_of_fold", "folds": 5}}
 
 
-def run(project: Path, identity: str, calibration: dict, **selection) -> None:
-    from kedro.framework.session import KedroSession
-
-    params = {"person_id": identity, **source(identity)[1], "audio_motion": {"calibration": calibration}}
-    with KedroSession.create(project_path=project, runtime_params=params) as session:
-        session.run(**selection)
+def run(project: Path, identity: str, calibration: dict, pipeline: str, node_names: list[str] | None = None) -> None:
+    run_session(project, pipeline, node_names=node_names, person_id=identity, **source(identity)[1],
+                audio_motion={"calibration": calibration})
 
 
 def main() -> None:
-    from kedro.framework.startup import bootstrap_project
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", default=str(ROOT / "benchmarks" / "results" / "lower_face" / "project"))
     parser.add_argument("--identities", default="vox2_741400104,vox2_741400163,vox2_00015")
     parser.add_argument("--settings", default=",".join(SETTINGS), help=f"any of {', '.join(SETTINGS)}")
     args = parser.parse_args()
     project = Path(args.project).resolve()
-    os.chdir(project)
-    bootstrap_project(project)
     lines = ["| identity | setting | " + " | ".join(SHOWN) + " | pred~real | pred/real |",
              "|---" * (len(SHOWN) + 4) + "|"]
     for identity in args.identities.split(","):
         for setting in args.settings.split(","):
-            run(project, identity, SETTINGS[setting], node_names=["motion_sequences", "calibrate_atcnet"])
-            run(project, identity, SETTINGS[setting], pipeline_names=["evaluation"])
+            run(project, identity, SETTINGS[setting], "audio_motion", ["motion_sequences", "calibrate_atcnet"])
+            run(project, identity, SETTINGS[setting], "evaluation")
             report = project / "data" / "08_reporting" / identity / "evaluation.json"
             ours, figures = json.loads(report.read_text())["table"]["ours"], chain(project / "data", identity)
             lines.append(f"| {identity} | {setting} | " + " | ".join(f"{ours[m]:.3f}" for m in SHOWN)

@@ -62,8 +62,9 @@ def add_video(project: Path, person_id: str, source: Path) -> Path:
     return target
 
 
-def run_session(project: Path, pipeline: str = "finetune", env: str | None = None, **runtime_params) -> dict:
-    """Run a pipeline in-process through a KedroSession, the way `kedro run` does."""
+def run_session(project: Path, pipeline: str = "finetune", env: str | None = None,
+                node_names: list[str] | None = None, **runtime_params) -> dict:
+    """Run a pipeline (or only its `node_names`) in-process through a KedroSession, the way `kedro run` does."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -72,7 +73,7 @@ def run_session(project: Path, pipeline: str = "finetune", env: str | None = Non
     try:
         bootstrap_project(project)
         with KedroSession.create(project_path=project, env=env, runtime_params=runtime_params) as session:
-            return session.run(pipeline_names=[pipeline])
+            return session.run(pipeline_names=[pipeline], node_names=node_names)
     finally:
         os.chdir(old)
 
