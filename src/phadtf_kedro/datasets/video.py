@@ -18,7 +18,7 @@ from kedro.io import AbstractDataset
 from phadtf_kedro.atomic import atomic_path
 from phadtf_kedro.datasets.partitions import OptionalPartitionedDataset
 from phadtf_kedro.synthesis.output import VIDEO_FILES, TalkingVideo
-from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, VideoWriter, write_video
+from phadtf_kedro.video.ffmpeg import VideoClip, VideoFile, VideoWriter, encode_concurrently, write_video
 
 
 class VideoDataset(AbstractDataset[VideoClip, VideoFile]):
@@ -54,7 +54,8 @@ class VideoFolderDataset(OptionalPartitionedDataset):
 
 class TalkingVideoDataset(AbstractDataset[TalkingVideo, dict[str, str]]):
     """A folder with video.mp4 (full frame), crop.mp4 (face crop) and preview.mp4 (render | blended | refined), all
-    H.264 + AAC with the driving audio, encoded in one pass over a lazily produced `TalkingVideo`.
+    H.264 + AAC with the driving audio, encoded in one pass over a lazily produced `TalkingVideo` (frames are made
+    while the last ones are encoded).
 
     The files are written into a temporary folder that replaces the target only when all three finished, so a failed
     or interrupted generation leaves an earlier result intact. With an active MLflow run they are logged as artifacts
@@ -75,9 +76,7 @@ class TalkingVideoDataset(AbstractDataset[TalkingVideo, dict[str, str]]):
         writers = [VideoWriter(tmp / f"{name}.mp4", data.fps, data.audio, data.sample_rate, self._crf)
                    for name in VIDEO_FILES]
         try:
-            for triple in data.frames():
-                for writer, frame in zip(writers, triple):
-                    writer.write(frame)
+            encode_concurrently(writers, data.frames())
             for writer in writers:
                 writer.close()
             old = self._path.with_name(f".{self._path.name}.old")

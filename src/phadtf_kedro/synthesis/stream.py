@@ -146,9 +146,10 @@ class Synthesizer:
         warp = self._warps()
         mouth_source = background if mouth_source is None else mouth_source
         # a warped lower face uses the render only for the preview: render it small (half the synthesis time at 552²)
+        # and without anti-aliasing (resolving the multisampled image took as long as rendering it)
         render_size = min(self.size, PREVIEW_RENDER) if warp else self.size
         render_affines = affines * (render_size / self.size)
-        renders = render_sequence(self.model, coefficients, render_affines, render_size, self.samples,
+        renders = render_sequence(self.model, coefficients, render_affines, render_size, 0 if warp else self.samples,
                                   outputs=("rgba",))
         pending: list[SynthFrame] = []
         previous = None

@@ -9,9 +9,11 @@ same rate always gives the same frames, so the 25 fps frames are re-derived from
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 
 import av
 import imageio_ffmpeg
@@ -208,12 +210,43 @@ class VideoWriter:
             self._audio_tmp.unlink(missing_ok=True)
 
 
+def encode_concurrently(writers: Sequence[VideoWriter], frames: Iterable[Sequence[np.ndarray]],
+                        depth: int = 4) -> None:
+    """Push each item of `frames` (one frame per writer) into the writers from a second thread, so that making the
+    next frames overlaps with handing the last ones to the encoders (a pipe write waits until ffmpeg has taken the
+    whole frame). At most `depth` items wait in between; raises what either side raised. The writers are not closed."""
+    queue: Queue = Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def feed() -> None:
+        try:
+            while (item := queue.get()) is not None:
+                for writer, frame in zip(writers, item):
+                    writer.write(frame)
+        except BaseException as error:  # noqa: BLE001 — handed to the producing thread below
+            failed.append(error)
+            while queue.get() is not None:  # keep taking items, so the producer never waits on a full queue
+                pass
+
+    thread = Thread(target=feed, name="encode", daemon=True)
+    thread.start()
+    try:
+        for item in frames:
+            if failed:
+                break
+            queue.put(item)
+    finally:
+        queue.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 def write_video(path: str | Path, clip: VideoClip, crf: int = 18) -> None:
-    """Encode `clip` as browser-playable mp4 (see `VideoWriter`)."""
+    """Encode `clip` as browser-playable mp4 (see `VideoWriter`), making frames while the last ones are encoded."""
     writer = VideoWriter(path, clip.fps, clip.audio, clip.sample_rate, crf)
     try:
-        for frame in clip.frames():
-            writer.write(frame)
+        encode_concurrently([writer], ((frame,) for frame in clip.frames()))
     except BaseException:
         writer.abort()
         raise
