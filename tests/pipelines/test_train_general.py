@@ -40,8 +40,6 @@ def test_train_general_on_the_corpus_minus_the_held_out_speakers(tmp_path):
     assert list(made["clips"]) == expected == list(shipped["clips"])
     np.testing.assert_array_equal(made["features"], shipped["features"])
     np.testing.assert_allclose(made["targets"], shipped["targets"], rtol=0, atol=1e-5)
-    for key in ("features", "targets"):
-        np.testing.assert_allclose(made[key], shipped[key], rtol=1e-3, atol=1e-3 * np.abs(shipped[key]).max())
 
 
 def test_no_corpus_and_no_person_is_one_line(tmp_path):

@@ -115,7 +115,6 @@ def test_two_ranks_equal_one_on_real_features(dag_run, tmp_path):
     # the gap measured where they differed (0.0076 in predictions)
     noise = gap(one, reordered)
     assert noise < 0.1
-    print(f"1 vs 2 threads {noise:.5f}, 1 vs 2 ranks {gap(one, two):.5f}")
     assert gap(one, two) <= 3 * max(noise, 0.01)
     loss_noise = abs(report_one["final_loss"] - report_reordered["final_loss"])
     assert abs(report_one["final_loss"] - report_two["final_loss"]) <= 3 * max(loss_noise, 1e-3) + 1e-6
